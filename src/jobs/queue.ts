@@ -1,0 +1,63 @@
+import { sql } from 'drizzle-orm';
+import { Logger, run, type Runner, type TaskList } from 'graphile-worker';
+import type pg from 'pg';
+import type { Logger as Pino } from 'pino';
+import type { DbOrTx } from '../db/client.js';
+
+export interface JobOptions {
+  /** The cause of the job: a second job with the same key is not added while the first one exists. */
+  jobKey?: string;
+  maxAttempts?: number;
+  runAt?: Date;
+}
+
+/**
+ * Adds a job inside the caller's transaction, so that the job exists if and only if the change commits.
+ * (graphile-worker's WorkerUtils.addJob uses its own connection and would not be transactional.)
+ */
+export async function addJob(
+  tx: DbOrTx,
+  task: string,
+  payload: object,
+  opts: JobOptions = {},
+): Promise<void> {
+  await tx.execute(sql`SELECT graphile_worker.add_job(
+    ${task},
+    ${JSON.stringify(payload)}::json,
+    job_key => ${opts.jobKey ?? null}::text,
+    job_key_mode => 'unsafe_dedupe',
+    max_attempts => ${opts.maxAttempts ?? 25}::int,
+    run_at => ${opts.runAt?.toISOString() ?? null}::timestamptz
+  )`);
+}
+
+/** Routes graphile-worker's log lines to pino, so that failed jobs show up with their reason. */
+export function workerLogger(log: Pino): Logger {
+  return new Logger((scope) => (logLevel, message, meta) => {
+    const level = String(logLevel);
+    const fields = {
+      scope: { label: scope.label, taskIdentifier: scope.taskIdentifier, jobId: scope.jobId },
+      ...meta,
+    };
+    if (level === 'error') log.error(fields, message);
+    else if (level === 'warning') log.warn(fields, message);
+    else if (level === 'info') log.debug(fields, message);
+    else log.trace(fields, message);
+  });
+}
+
+export async function startWorker(
+  pool: pg.Pool,
+  taskList: TaskList,
+  log: Pino,
+  opts: { concurrency: number; pollInterval?: number },
+): Promise<Runner> {
+  return run({
+    pgPool: pool,
+    taskList,
+    concurrency: opts.concurrency,
+    pollInterval: opts.pollInterval ?? 1000,
+    noHandleSignals: true,
+    logger: workerLogger(log),
+  });
+}

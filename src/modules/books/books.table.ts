@@ -1,0 +1,71 @@
+import { type SQL, sql } from 'drizzle-orm';
+import {
+  check,
+  customType,
+  date,
+  index,
+  integer,
+  numeric,
+  pgTable,
+  serial,
+  text,
+  timestamp,
+  uniqueIndex,
+  varchar,
+} from 'drizzle-orm/pg-core';
+import { genres } from '../genres/genres.table.js';
+import { users } from '../users/users.table.js';
+
+const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
+
+export const books = pgTable(
+  'books',
+  {
+    id: serial('id').primaryKey(),
+    title: varchar('title', { length: 500 }).notNull(),
+    author: varchar('author', { length: 255 }).notNull(),
+    price: numeric('price', { precision: 10, scale: 2 }).notNull(),
+    isbn: varchar('isbn', { length: 17 }),
+    description: text('description'),
+    coverImageUrl: varchar('cover_image_url', { length: 2048 }),
+    publishDate: date('publish_date', { mode: 'string' }),
+    stockQuantity: integer('stock_quantity').notNull().default(0),
+    genreId: integer('genre_id').references(() => genres.id),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    searchVector: tsvector('search_vector').generatedAlwaysAs(
+      (): SQL =>
+        sql`setweight(to_tsvector('simple', coalesce(${books.title}, '')), 'A') || setweight(to_tsvector('simple', coalesce(${books.author}, '')), 'B')`,
+    ),
+  },
+  (t) => [
+    index('ix_books_title').on(t.title),
+    index('ix_books_author').on(t.author),
+    uniqueIndex('ix_books_isbn').on(t.isbn),
+    index('ix_books_genre_id').on(t.genreId),
+    index('ix_books_price').on(t.price),
+    index('ix_books_created_at').on(t.createdAt),
+    index('ix_books_search_vector').using('gin', t.searchVector),
+    check('ck_books_price_positive', sql`${t.price} > 0`),
+    check('ck_books_stock_non_negative', sql`${t.stockQuantity} >= 0`),
+  ],
+);
+
+/** Every PATCH /books/{id}/stock: who changed the stock, from what to what, and whom it notified. */
+export const stockChanges = pgTable(
+  'stock_changes',
+  {
+    id: serial('id').primaryKey(),
+    bookId: integer('book_id')
+      .notNull()
+      .references(() => books.id, { onDelete: 'cascade' }),
+    changedBy: integer('changed_by').references(() => users.id, { onDelete: 'set null' }),
+    oldQuantity: integer('old_quantity').notNull(),
+    newQuantity: integer('new_quantity').notNull(),
+    notifiedCount: integer('notified_count').notNull().default(0),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('ix_stock_changes_book_id').on(t.bookId, t.createdAt)],
+);
+
+export type BookRow = typeof books.$inferSelect;

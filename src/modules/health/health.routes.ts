@@ -1,0 +1,42 @@
+import { sql } from 'drizzle-orm';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { RouteContext } from '../../app.js';
+
+const readiness = z.object({ status: z.string(), database: z.string() });
+
+export const healthRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { deps }) => {
+  app.get(
+    '/health',
+    {
+      schema: {
+        tags: ['health'],
+        summary: 'Liveness: the process answers (no database check)',
+        response: { 200: z.object({ status: z.literal('ok'), version: z.string() }) },
+      },
+    },
+    () => ({ status: 'ok' as const, version: '1.0.0' }),
+  );
+
+  app.get(
+    '/health/ready',
+    {
+      schema: {
+        tags: ['health'],
+        summary: 'Readiness: the database answers',
+        response: { 200: readiness, 503: readiness },
+      },
+    },
+    async (_request, reply) => {
+      try {
+        await Promise.race([
+          deps.db.execute(sql`SELECT 1`),
+          new Promise((_, reject) => setTimeout(() => reject(new Error('database timeout')), 2000).unref()),
+        ]);
+        return { status: 'ok', database: 'ok' };
+      } catch {
+        return reply.code(503).send({ status: 'unavailable', database: 'unavailable' });
+      }
+    },
+  );
+};

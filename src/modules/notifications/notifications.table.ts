@@ -1,0 +1,57 @@
+import {
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  serial,
+  text,
+  timestamp,
+  uniqueIndex,
+  varchar,
+} from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import { books } from '../books/books.table.js';
+import { preBookings } from '../prebooks/prebooks.table.js';
+import { users } from '../users/users.table.js';
+
+/** In-app notifications (the restock alert, for now). */
+export const notifications = pgTable(
+  'notifications',
+  {
+    id: serial('id').primaryKey(),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    type: varchar('type', { length: 50 }).notNull(),
+    title: text('title').notNull(),
+    body: text('body').notNull(),
+    bookId: integer('book_id').references(() => books.id, { onDelete: 'set null' }),
+    preBookingId: integer('pre_booking_id').references(() => preBookings.id, { onDelete: 'cascade' }),
+    data: jsonb('data').notNull().default({}),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    readAt: timestamp('read_at', { withTimezone: true }),
+  },
+  (t) => [
+    index('ix_notifications_user_id').on(t.userId, t.id),
+    index('ix_notifications_user_unread')
+      .on(t.userId)
+      .where(sql`${t.readAt} IS NULL`),
+    uniqueIndex('uq_notifications_pre_booking').on(t.preBookingId),
+  ],
+);
+
+/** Single-use tickets that let a browser's EventSource open the notification stream. */
+export const notificationStreamTickets = pgTable(
+  'notification_stream_tickets',
+  {
+    id: serial('id').primaryKey(),
+    tokenHash: varchar('token_hash', { length: 64 }).notNull(),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    usedAt: timestamp('used_at', { withTimezone: true }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('uq_notification_stream_tickets_token_hash').on(t.tokenHash)],
+);

@@ -1,0 +1,37 @@
+import { sql } from 'drizzle-orm';
+import { check, index, integer, pgTable, serial, timestamp, uniqueIndex, varchar } from 'drizzle-orm/pg-core';
+import { books, stockChanges } from '../books/books.table.js';
+import { orders } from '../orders/orders.table.js';
+import { users } from '../users/users.table.js';
+
+export const preBookings = pgTable(
+  'pre_bookings',
+  {
+    id: serial('id').primaryKey(),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    bookId: integer('book_id')
+      .notNull()
+      .references(() => books.id, { onDelete: 'cascade' }),
+    status: varchar('status', { length: 20, enum: ['waiting', 'notified', 'cancelled'] }).notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    notifiedAt: timestamp('notified_at', { withTimezone: true }),
+    cancelledAt: timestamp('cancelled_at', { withTimezone: true }),
+    stockChangeId: integer('stock_change_id').references(() => stockChanges.id, { onDelete: 'set null' }),
+    convertedOrderId: integer('converted_order_id').references(() => orders.id, { onDelete: 'set null' }),
+    convertedAt: timestamp('converted_at', { withTimezone: true }),
+  },
+  (t) => [
+    index('ix_pre_bookings_user_id').on(t.userId),
+    index('ix_pre_bookings_book_id').on(t.bookId),
+    uniqueIndex('uq_pre_bookings_user_book_waiting')
+      .on(t.userId, t.bookId)
+      .where(sql`${t.status} = 'waiting'`),
+    // Queue order among the waiting pre-bookings of a book.
+    index('ix_pre_bookings_book_waiting_queue')
+      .on(t.bookId, t.createdAt, t.id)
+      .where(sql`${t.status} = 'waiting'`),
+    check('ck_pre_bookings_status', sql`${t.status} IN ('waiting', 'notified', 'cancelled')`),
+  ],
+);

@@ -1,0 +1,52 @@
+import { sql } from 'drizzle-orm';
+import {
+  boolean,
+  check,
+  index,
+  integer,
+  pgTable,
+  serial,
+  timestamp,
+  unique,
+  uniqueIndex,
+  varchar,
+} from 'drizzle-orm/pg-core';
+
+export const users = pgTable(
+  'users',
+  {
+    id: serial('id').primaryKey(),
+    email: varchar('email', { length: 255 }).notNull(),
+    hashedPassword: varchar('hashed_password', { length: 255 }),
+    role: varchar('role', { length: 10, enum: ['user', 'admin'] })
+      .notNull()
+      .default('user'),
+    isActive: boolean('is_active').notNull().default(true),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    // E-mail addresses are unique regardless of case (contract §7.15).
+    uniqueIndex('ix_users_email').on(sql`lower(${t.email})`),
+    index('ix_users_created_at').on(t.createdAt, t.id),
+    check('ck_users_role', sql`${t.role} IN ('user', 'admin')`),
+  ],
+);
+
+export const oauthAccounts = pgTable(
+  'oauth_accounts',
+  {
+    id: serial('id').primaryKey(),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    oauthProvider: varchar('oauth_provider', { length: 50 }).notNull(),
+    oauthAccountId: varchar('oauth_account_id', { length: 255 }).notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index('ix_oauth_accounts_user_id').on(t.userId),
+    unique('uq_oauth_provider_account').on(t.oauthProvider, t.oauthAccountId),
+  ],
+);
+
+export type UserRow = typeof users.$inferSelect;

@@ -1,0 +1,58 @@
+import type { Runner } from 'graphile-worker';
+import { buildApp } from './app.js';
+import { openDatabase } from './db/database.js';
+import { migrateDatabase } from './db/migrate.js';
+import { closeDeps, createDeps } from './deps.js';
+import { startWorker } from './jobs/queue.js';
+import { taskList } from './jobs/tasks.js';
+import { configFromEnvironment } from './lib/env.js';
+import { createLogger } from './lib/logger.js';
+
+const config = configFromEnvironment();
+const log = createLogger(config);
+
+async function main() {
+  const database = await openDatabase(config, log);
+  if (config.MIGRATE_ON_START) {
+    await migrateDatabase(database.url);
+    log.info('database migrations applied');
+  }
+  const deps = createDeps(config, log, database.url);
+  const app = await buildApp(deps);
+  let runner: Runner | undefined;
+  if (config.WORKER === 'embedded') {
+    runner = await startWorker(deps.pool, taskList(deps), log, { concurrency: config.WORKER_CONCURRENCY });
+  }
+
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    log.info({ signal }, 'shutting down');
+    const force = setTimeout(() => {
+      log.error('graceful shutdown timed out');
+      process.exit(1);
+    }, 20_000);
+    force.unref();
+    try {
+      await app.close(); // stops accepting, lets in-flight requests finish
+      await runner?.stop();
+      await closeDeps(deps);
+      await database.stop();
+      log.info('shutdown complete');
+      process.exit(0);
+    } catch (err) {
+      log.error({ err }, 'error during shutdown');
+      process.exit(1);
+    }
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+
+  await app.listen({ port: config.PORT, host: config.HOST });
+}
+
+main().catch((err: unknown) => {
+  log.fatal({ err }, 'failed to start');
+  process.exit(1);
+});

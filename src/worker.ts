@@ -1,0 +1,38 @@
+import { runningEmbeddedUrl } from './db/database.js';
+import { migrateDatabase } from './db/migrate.js';
+import { closeDeps, createDeps } from './deps.js';
+import { startWorker } from './jobs/queue.js';
+import { taskList } from './jobs/tasks.js';
+import { configFromEnvironment } from './lib/env.js';
+import { createLogger } from './lib/logger.js';
+
+const config = configFromEnvironment();
+const log = createLogger(config);
+
+async function main() {
+  const url = config.DATABASE_URL ?? runningEmbeddedUrl(config);
+  if (!url) {
+    log.fatal('npm run worker needs DATABASE_URL, or a running API with its embedded database in DATA_DIR');
+    process.exit(1);
+  }
+  if (config.MIGRATE_ON_START) await migrateDatabase(url);
+  const deps = createDeps(config, log, url);
+  const runner = await startWorker(deps.pool, taskList(deps), log, {
+    concurrency: config.WORKER_CONCURRENCY,
+  });
+  log.info({ concurrency: config.WORKER_CONCURRENCY }, 'worker started');
+
+  const shutdown = async () => {
+    await runner.stop();
+    await closeDeps(deps);
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown());
+  process.on('SIGINT', () => void shutdown());
+  await runner.promise;
+}
+
+main().catch((err: unknown) => {
+  log.fatal({ err }, 'worker failed');
+  process.exit(1);
+});

@@ -1,0 +1,156 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { sql } from 'drizzle-orm';
+import pg from 'pg';
+import { pino } from 'pino';
+import { inject } from 'vitest';
+import { buildApp } from '../src/app.js';
+import { loadConfig, type Config } from '../src/config.js';
+import { closeDeps, createDeps, type Deps } from '../src/deps.js';
+import type { Role } from '../src/modules/auth/auth.tokens.js';
+
+export const TEST_SECRET = 'test-secret-key-that-is-long-enough-0123456789';
+
+/** Creates a database for one test file, cloned from the migrated template. */
+export async function createTestDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const adminUrl = inject('pgAdminUrl');
+  const template = inject('pgTemplate');
+  const name = `${template.replace('tpl', 't')}_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await admin.query(`CREATE DATABASE ${name} TEMPLATE ${template}`);
+      break;
+    } catch (err) {
+      // Two files cloning the template at the same instant: PostgreSQL asks the second to wait.
+      if (attempt > 20 || !/being accessed by other users/.test(String(err))) throw err;
+      await new Promise((r) => setTimeout(r, 100 + Math.random() * 200));
+    }
+  }
+  await admin.end();
+  const u = new URL(adminUrl);
+  u.pathname = `/${name}`;
+  return {
+    url: u.toString(),
+    drop: async () => {
+      const c = new pg.Client({ connectionString: adminUrl });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+export function testConfig(env: Record<string, string> = {}): Config {
+  return loadConfig({
+    NODE_ENV: 'test',
+    SECRET_KEY: TEST_SECRET,
+    DATA_DIR: mkdtempSync(path.join(tmpdir(), 'bookstore-test-data-')),
+    LOG_LEVEL: 'silent',
+    WORKER: 'off',
+    PUBLIC_BASE_URL: 'http://127.0.0.1:8000',
+    STORE_URL: 'http://store.test.local',
+    ...env,
+  });
+}
+
+export type TestApp = Awaited<ReturnType<typeof buildApp>>;
+
+export interface TestContext {
+  app: TestApp;
+  deps: Deps;
+  databaseUrl: string;
+  close(): Promise<void>;
+}
+
+/**
+ * A fresh database and an app on it, for one test file:
+ *   const t = await startTestApp();  ...  afterAll(() => t.close());
+ */
+export async function startTestApp(
+  opts: { env?: Record<string, string>; deps?: Partial<Deps> } = {},
+): Promise<TestContext> {
+  const database = await createTestDatabase();
+  const config = testConfig(opts.env);
+  const log = pino({ level: config.LOG_LEVEL });
+  const deps = createDeps(config, log, database.url, opts.deps);
+  const app = await buildApp(deps);
+  await app.ready();
+  return {
+    app,
+    deps,
+    databaseUrl: database.url,
+    close: async () => {
+      await app.close();
+      await closeDeps(deps);
+      await database.drop();
+    },
+  };
+}
+
+let counter = 0;
+/** A unique e-mail address for a test user. */
+export function uniqueEmail(prefix = 'user'): string {
+  counter += 1;
+  return `${prefix}.${Date.now().toString(36)}.${counter}.${randomBytes(3).toString('hex')}@example.com`;
+}
+
+/** Argon2id PHC hash of "password123" (m=19456,t=2,p=1), so that factories need not hash. */
+export const PASSWORD = 'password123';
+export const PASSWORD_HASH =
+  '$argon2id$v=19$m=19456,t=2,p=1$sNO/JlGJIuBF6eIuRM+7cg$ctWQ+nf8ZHKzcy94g4TnsBSw98w7yvccOtul7T+OE1E';
+
+export interface TestUser {
+  id: number;
+  email: string;
+  role: Role;
+  token: string;
+  auth: { authorization: string };
+}
+
+/** Inserts an account directly and signs an access token for it. */
+export async function createUser(
+  t: Pick<TestContext, 'deps'>,
+  opts: { email?: string; role?: Role; isActive?: boolean; passwordHash?: string | null } = {},
+): Promise<TestUser> {
+  const email = opts.email ?? uniqueEmail(opts.role ?? 'user');
+  const role = opts.role ?? 'user';
+  const result = await t.deps.db.execute<{ id: number }>(
+    sql`INSERT INTO users (email, hashed_password, role, is_active)
+        VALUES (${email}, ${opts.passwordHash === undefined ? PASSWORD_HASH : opts.passwordHash}, ${role}, ${opts.isActive ?? true})
+        RETURNING id`,
+  );
+  const id = result.rows[0]!.id;
+  const token = await t.deps.tokens.sign(id, role);
+  return { id, email, role, token, auth: { authorization: `Bearer ${token}` } };
+}
+
+export const createAdmin = (t: Pick<TestContext, 'deps'>) => createUser(t, { role: 'admin' });
+
+/** Inserts a book directly (stock and price as given). */
+export async function createBook(
+  t: Pick<TestContext, 'deps'>,
+  opts: {
+    title?: string;
+    author?: string;
+    price?: string;
+    stock?: number;
+    isbn?: string | null;
+    genreId?: number | null;
+  } = {},
+): Promise<{ id: number; title: string; author: string; price: string; stock: number }> {
+  counter += 1;
+  const title = opts.title ?? `Book ${counter} ${randomBytes(2).toString('hex')}`;
+  const author = opts.author ?? `Author ${counter}`;
+  const price = opts.price ?? '10.00';
+  const stock = opts.stock ?? 10;
+  const result = await t.deps.db.execute<{ id: number }>(
+    sql`INSERT INTO books (title, author, price, stock_quantity, isbn, genre_id)
+        VALUES (${title}, ${author}, ${price}, ${stock}, ${opts.isbn ?? null}, ${opts.genreId ?? null})
+        RETURNING id`,
+  );
+  return { id: result.rows[0]!.id, title, author, price, stock };
+}
