@@ -5,7 +5,6 @@ import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, {
-  type FastifyBaseLogger,
   type FastifyError,
   type FastifyReply,
   type FastifyRequest,
