@@ -1,0 +1,127 @@
+import { and, eq, isNull, sql } from 'drizzle-orm';
+import type { DbOrTx } from '../../db/client.js';
+import { oauthAccounts, users, type UserRow } from '../users/users.table.js';
+import { refreshTokens } from './auth.table.js';
+
+export type RefreshTokenRow = typeof refreshTokens.$inferSelect;
+
+/** Revokes every still-valid refresh token of a user (deactivation, "log out everywhere"). */
+export async function revokeUserRefreshTokens(tx: DbOrTx, userId: number, at: Date): Promise<number> {
+  const revoked = await tx
+    .update(refreshTokens)
+    .set({ revokedAt: at })
+    .where(and(eq(refreshTokens.userId, userId), isNull(refreshTokens.revokedAt)))
+    .returning({ id: refreshTokens.id });
+  return revoked.length;
+}
+
+export async function revokeFamily(tx: DbOrTx, family: string, at: Date): Promise<number> {
+  const revoked = await tx
+    .update(refreshTokens)
+    .set({ revokedAt: at })
+    .where(and(eq(refreshTokens.tokenFamily, family), isNull(refreshTokens.revokedAt)))
+    .returning({ id: refreshTokens.id });
+  return revoked.length;
+}
+
+/** Revokes one token if it is still valid; false when it was already revoked (or unknown). */
+export async function revokeToken(tx: DbOrTx, id: number, at: Date): Promise<boolean> {
+  const revoked = await tx
+    .update(refreshTokens)
+    .set({ revokedAt: at })
+    .where(and(eq(refreshTokens.id, id), isNull(refreshTokens.revokedAt)))
+    .returning({ id: refreshTokens.id });
+  return revoked.length > 0;
+}
+
+export async function revokeTokenByHash(tx: DbOrTx, tokenHash: string, at: Date): Promise<boolean> {
+  const revoked = await tx
+    .update(refreshTokens)
+    .set({ revokedAt: at })
+    .where(and(eq(refreshTokens.token, tokenHash), isNull(refreshTokens.revokedAt)))
+    .returning({ id: refreshTokens.id });
+  return revoked.length > 0;
+}
+
+export async function findRefreshToken(tx: DbOrTx, tokenHash: string): Promise<RefreshTokenRow | undefined> {
+  const rows = await tx.select().from(refreshTokens).where(eq(refreshTokens.token, tokenHash)).limit(1);
+  return rows[0];
+}
+
+export async function insertRefreshToken(
+  tx: DbOrTx,
+  row: {
+    tokenHash: string;
+    family: string;
+    userId: number;
+    expiresAt: Date;
+    familyExpiresAt: Date;
+  },
+): Promise<void> {
+  await tx.insert(refreshTokens).values({
+    token: row.tokenHash,
+    tokenFamily: row.family,
+    userId: row.userId,
+    expiresAt: row.expiresAt,
+    familyExpiresAt: row.familyExpiresAt,
+  });
+}
+
+/** Case-insensitive lookup (contract §7.15); served by the unique index on lower(email). */
+export async function findUserByEmail(tx: DbOrTx, email: string): Promise<UserRow | undefined> {
+  const rows = await tx
+    .select()
+    .from(users)
+    .where(sql`lower(${users.email}) = lower(${email})`)
+    .limit(1);
+  return rows[0];
+}
+
+export async function findUserById(tx: DbOrTx, id: number): Promise<UserRow | undefined> {
+  const rows = await tx.select().from(users).where(eq(users.id, id)).limit(1);
+  return rows[0];
+}
+
+/** Inserts an account; undefined when the e-mail is already taken (in any case). */
+export async function insertUser(
+  tx: DbOrTx,
+  row: { email: string; hashedPassword: string | null; role?: 'user' | 'admin' },
+): Promise<UserRow | undefined> {
+  const rows = await tx
+    .insert(users)
+    .values({ email: row.email, hashedPassword: row.hashedPassword, role: row.role ?? 'user' })
+    // The only unique key a new row can hit is ix_users_email (lower(email)).
+    .onConflictDoNothing()
+    .returning();
+  return rows[0];
+}
+
+export async function setUserRole(tx: DbOrTx, id: number, role: 'user' | 'admin'): Promise<void> {
+  await tx.update(users).set({ role }).where(eq(users.id, id));
+}
+
+export async function findOAuthUserId(
+  tx: DbOrTx,
+  provider: string,
+  accountId: string,
+): Promise<number | undefined> {
+  const rows = await tx
+    .select({ userId: oauthAccounts.userId })
+    .from(oauthAccounts)
+    .where(and(eq(oauthAccounts.oauthProvider, provider), eq(oauthAccounts.oauthAccountId, accountId)))
+    .limit(1);
+  return rows[0]?.userId;
+}
+
+/** Links an external identity to a user; false when that identity is already linked (to anyone). */
+export async function insertOAuthAccount(
+  tx: DbOrTx,
+  row: { userId: number; provider: string; accountId: string },
+): Promise<boolean> {
+  const rows = await tx
+    .insert(oauthAccounts)
+    .values({ userId: row.userId, oauthProvider: row.provider, oauthAccountId: row.accountId })
+    .onConflictDoNothing({ target: [oauthAccounts.oauthProvider, oauthAccounts.oauthAccountId] })
+    .returning({ id: oauthAccounts.id });
+  return rows.length > 0;
+}
