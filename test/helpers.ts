@@ -154,3 +154,31 @@ export async function createBook(
   );
   return { id: result.rows[0]!.id, title, author, price, stock };
 }
+
+/** Inserts an order with its items directly (status and created_at as given), bypassing checkout. */
+export async function insertOrder(
+  t: Pick<TestContext, 'deps'>,
+  opts: {
+    userId: number;
+    items: { bookId: number | null; quantity: number; unitPrice: string }[];
+    status?: 'confirmed' | 'payment_failed';
+    createdAt?: Date | string;
+  },
+): Promise<{ id: number }> {
+  // A string is passed through as is, so that microsecond instants survive.
+  const createdAt =
+    typeof opts.createdAt === 'string' ? opts.createdAt : (opts.createdAt ?? new Date()).toISOString();
+  const result = await t.deps.db.execute<{ id: number }>(
+    sql`INSERT INTO orders (user_id, status, created_at)
+        VALUES (${opts.userId}, ${opts.status ?? 'confirmed'}, ${createdAt})
+        RETURNING id`,
+  );
+  const id = result.rows[0]!.id;
+  for (const item of opts.items) {
+    await t.deps.db.execute(
+      sql`INSERT INTO order_items (order_id, book_id, quantity, unit_price)
+          VALUES (${id}, ${item.bookId}, ${item.quantity}, ${item.unitPrice})`,
+    );
+  }
+  return { id };
+}
