@@ -1,22 +1,189 @@
+import { randomBytes } from 'node:crypto';
+import nodemailer from 'nodemailer';
+import MimeNode from 'nodemailer/lib/mime-node/index.js';
 import type { Logger } from 'pino';
-import type { Config } from '../config.js';
+import { ConfigError, type Config } from '../config.js';
+import { createDevMailbox } from './dev-mailbox.js';
+
+/** An image shown inside the HTML through `cid:<cid>`. */
+export interface InlineImage {
+  cid: string;
+  filename: string;
+  contentType: string;
+  content: Buffer;
+}
 
 export interface OutgoingEmail {
   to: string;
   subject: string;
   html: string;
+  /** A real plain-text alternative, written for text readers. */
   text: string;
+  /** Deterministic per cause (e.g. `<order-confirmation.42@bookstore.local>`), so a resend is recognisable. */
+  messageId?: string;
+  inline?: InlineImage[];
 }
 
+export type MailerMode = 'smtp' | 'mailbox' | 'suppressed';
+
 export interface Mailer {
+  readonly mode: MailerMode;
+  /** The sender's domain, for Message-IDs. */
+  readonly domain: string;
   send(message: OutgoingEmail): Promise<{ messageId: string }>;
   close(): void;
 }
 
-// Replaced by the SMTP / development-mailbox implementation (commerce issue).
-export function createMailer(_config: Config, _log: Logger): Mailer {
+function senderDomain(from: string): string {
+  const at = from.lastIndexOf('@');
+  return at >= 0 ? from.slice(at + 1) : 'bookstore.local';
+}
+
+/**
+ * The MIME tree of contract §5.10: multipart/related { multipart/alternative { text/plain, text/html }, inline
+ * images } (or just the alternative when there is no inline image).
+ */
+export async function composeMime(
+  config: Config,
+  message: OutgoingEmail,
+  messageId: string,
+): Promise<Buffer> {
+  const inline = message.inline ?? [];
+  const root = new MimeNode(
+    inline.length > 0 ? 'multipart/related; type="multipart/alternative"' : 'multipart/alternative',
+  );
+  root.setHeader({
+    From: `"${config.MAIL_FROM_NAME.replace(/["\\]/g, '\\$&')}" <${config.MAIL_FROM}>`,
+    To: message.to,
+    Subject: message.subject,
+    'Message-ID': messageId,
+    Date: new Date().toUTCString(),
+  });
+  const alternative = inline.length > 0 ? root.createChild('multipart/alternative') : root;
+  alternative.createChild('text/plain; charset=utf-8').setContent(message.text);
+  alternative.createChild('text/html; charset=utf-8').setContent(message.html);
+  for (const image of inline) {
+    root
+      .createChild(image.contentType)
+      .setHeader('Content-ID', `<${image.cid}>`)
+      .setHeader('Content-Disposition', `inline; filename="${image.filename}"`)
+      .setContent(image.content);
+  }
+  return root.build();
+}
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
+
+/** Transport options from SMTP_URL or the MAIL_* variables; undefined when no relay is configured. */
+export function smtpOptions(config: Config) {
+  const base = {
+    pool: true as const,
+    maxConnections: 8,
+    maxMessages: 500,
+    connectionTimeout: 10_000,
+    greetingTimeout: 10_000,
+    socketTimeout: 30_000,
+  };
+  if (config.SMTP_URL !== undefined) {
+    const url = new URL(config.SMTP_URL);
+    const secure = url.protocol === 'smtps:';
+    const host = url.hostname;
+    const loopback = LOOPBACK.has(host);
+    return {
+      ...base,
+      host,
+      port: url.port ? Number(url.port) : secure ? 465 : 587,
+      secure,
+      // A relay on loopback (a local catcher or a test server) is trusted without a certificate.
+      ...(loopback && { ignoreTLS: !secure, tls: { rejectUnauthorized: false } }),
+      ...(url.username && {
+        auth: { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) },
+      }),
+    };
+  }
+  if (config.MAIL_SERVER !== undefined) {
+    const secure = config.MAIL_PORT === 465;
+    return {
+      ...base,
+      host: config.MAIL_SERVER,
+      port: config.MAIL_PORT,
+      secure,
+      requireTLS: !secure && config.MAIL_STARTTLS,
+      ignoreTLS: !secure && !config.MAIL_STARTTLS,
+      ...(config.MAIL_USERNAME !== undefined && {
+        auth: { user: config.MAIL_USERNAME, pass: config.MAIL_PASSWORD ?? '' },
+      }),
+    };
+  }
+  return undefined;
+}
+
+/**
+ * SMTP through a pooled nodemailer transport when a relay is configured; MAIL_SUPPRESS_SEND renders the message
+ * and only logs it; with no relay outside production, messages go to the development mailbox in DATA_DIR.
+ * In production with no relay (and no MAIL_SUPPRESS_SEND) this throws a ConfigError, so the process does not start.
+ */
+export function createMailer(config: Config, log: Logger): Mailer {
+  const domain = senderDomain(config.MAIL_FROM);
+  const idFor = (message: OutgoingEmail) =>
+    message.messageId ?? `<${randomBytes(12).toString('hex')}@${domain}>`;
+  const smtp = smtpOptions(config);
+
+  if (config.MAIL_SUPPRESS_SEND) {
+    return {
+      mode: 'suppressed',
+      domain,
+      async send(message) {
+        const messageId = idFor(message);
+        const raw = await composeMime(config, message, messageId);
+        log.info(
+          { to: message.to, subject: message.subject, messageId, bytes: raw.length },
+          'e-mail suppressed (MAIL_SUPPRESS_SEND)',
+        );
+        return { messageId };
+      },
+      close() {},
+    };
+  }
+
+  if (smtp !== undefined) {
+    const transport = nodemailer.createTransport(smtp);
+    const envelopeFrom = config.MAIL_FROM;
+    return {
+      mode: 'smtp',
+      domain,
+      async send(message) {
+        const messageId = idFor(message);
+        const raw = await composeMime(config, message, messageId);
+        await transport.sendMail({ envelope: { from: envelopeFrom, to: [message.to] }, raw });
+        return { messageId };
+      },
+      close() {
+        transport.close();
+      },
+    };
+  }
+
+  if (config.isProduction) {
+    throw new ConfigError([
+      'SMTP_URL: an SMTP relay is required when NODE_ENV=production (SMTP_URL or MAIL_SERVER; or MAIL_SUPPRESS_SEND=true)',
+    ]);
+  }
+
+  const mailbox = createDevMailbox(config.DATA_DIR);
   return {
-    send: () => Promise.reject(new Error('mailer not configured')),
-    close: () => {},
+    mode: 'mailbox',
+    domain,
+    async send(message) {
+      const messageId = idFor(message);
+      const raw = await composeMime(config, message, messageId);
+      const id = await mailbox.store(message, messageId, raw);
+      log.info(
+        { to: message.to, subject: message.subject, mailboxId: id },
+        'e-mail stored in the dev mailbox',
+      );
+      return { messageId };
+    },
+    close() {},
   };
 }

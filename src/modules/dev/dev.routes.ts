@@ -1,4 +1,71 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import type { RouteContext } from '../../app.js';
+import { createDevMailbox } from '../../emails/dev-mailbox.js';
+import { notFound } from '../../http/errors.js';
+import { errorResponses } from '../../http/schemas.js';
 
-export const devRoutes: FastifyPluginAsyncZod<RouteContext> = async (_app, _ctx) => {};
+const mailboxEntry = z.object({
+  id: z.string(),
+  to: z.string(),
+  subject: z.string(),
+  date: z.string(),
+  message_id: z.string(),
+  links: z.array(z.string()),
+});
+
+const messageParams = z.object({ message_id: z.string().max(64) });
+
+/** The development mailbox (messages sent while no SMTP relay is configured); never registered in production. */
+export const devRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { deps }) => {
+  if (deps.config.isProduction) return;
+  const mailbox = createDevMailbox(deps.config.DATA_DIR);
+  const tags = ['dev'];
+  const missing = () => notFound('Message not found', 'MESSAGE_NOT_FOUND');
+
+  app.get(
+    '/dev/mailbox',
+    {
+      schema: {
+        tags,
+        summary: 'Development mailbox: e-mails sent while no SMTP relay is configured, newest first',
+        response: { 200: z.object({ items: z.array(mailboxEntry) }) },
+      },
+    },
+    async () => ({ items: await mailbox.list() }),
+  );
+
+  app.get(
+    '/dev/mailbox/:message_id',
+    {
+      schema: {
+        tags,
+        summary: 'One message of the development mailbox, rendered as HTML',
+        params: messageParams,
+        response: { 200: z.string(), ...errorResponses(404) },
+      },
+    },
+    async (request, reply) => {
+      const html = await mailbox.renderHtml(request.params.message_id);
+      if (html === undefined) throw missing();
+      return reply.type('text/html; charset=utf-8').send(html);
+    },
+  );
+
+  app.get(
+    '/dev/mailbox/:message_id/raw',
+    {
+      schema: {
+        tags,
+        summary: 'One message of the development mailbox as the raw MIME message (.eml)',
+        params: messageParams,
+        response: { 200: z.string(), ...errorResponses(404) },
+      },
+    },
+    async (request, reply) => {
+      const raw = await mailbox.raw(request.params.message_id);
+      if (raw === undefined) throw missing();
+      return reply.type('message/rfc822').send(raw.toString('utf8'));
+    },
+  );
+};

@@ -1,0 +1,94 @@
+import { createServer } from 'node:net';
+import { simpleParser, type ParsedMail } from 'mailparser';
+import { SMTPServer } from 'smtp-server';
+
+export interface ReceivedMail {
+  envelopeTo: string[];
+  raw: Buffer;
+  parsed: ParsedMail;
+}
+
+/** A free TCP port on loopback (nothing listens on it until someone starts a server there). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * A real SMTP server on loopback that keeps what it receives. `rejecting = true` makes it answer every
+ * message with a temporary failure (451), as a relay that is up but refusing mail would.
+ */
+export async function startSmtpSink(port = 0, opts: { parse?: boolean } = {}) {
+  const received: ReceivedMail[] = [];
+  const waiters: (() => void)[] = [];
+  const state = { rejecting: false, count: 0 };
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    size: 10 * 1024 * 1024,
+    onData(stream, session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('end', () => {
+        if (state.rejecting) {
+          callback(Object.assign(new Error('Mailbox temporarily unavailable'), { responseCode: 451 }));
+          return;
+        }
+        const raw = Buffer.concat(chunks);
+        const envelopeTo = session.envelope.rcptTo.map((r) => r.address);
+        state.count += 1;
+        const finish = () => {
+          for (const w of waiters.splice(0)) w();
+          callback();
+        };
+        if (opts.parse === false) {
+          finish();
+          return;
+        }
+        simpleParser(raw, { keepCidLinks: true })
+          .then((parsed) => {
+            received.push({ envelopeTo, raw, parsed });
+            finish();
+          })
+          .catch((err: unknown) => callback(err as Error));
+      });
+    },
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+  const address = server.server.address() as { port: number };
+  return {
+    port: address.port,
+    url: `smtp://127.0.0.1:${address.port}`,
+    received,
+    state,
+    /** Resolves once `n` messages were accepted (or rejects after `timeoutMs`). */
+    async waitFor(n: number, timeoutMs = 10_000): Promise<ReceivedMail[]> {
+      const deadline = Date.now() + timeoutMs;
+      while (state.count < n) {
+        const left = deadline - Date.now();
+        if (left <= 0) throw new Error(`expected ${n} messages, received ${state.count}`);
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, left);
+          waiters.push(() => {
+            clearTimeout(timer);
+            resolve();
+          });
+        });
+      }
+      return received;
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+export type SmtpSink = Awaited<ReturnType<typeof startSmtpSink>>;
