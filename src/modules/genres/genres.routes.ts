@@ -1,4 +1,37 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import type { RouteContext } from '../../app.js';
+import { errorResponses } from '../../http/schemas.js';
+import { genreCreateBody, genreResponse } from './genres.schemas.js';
+import { createGenresService } from './genres.service.js';
 
-export const genresRoutes: FastifyPluginAsyncZod<RouteContext> = async (_app, _ctx) => {};
+export const genresRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { deps, guards }) => {
+  const service = createGenresService(deps);
+
+  app.get(
+    '/genres',
+    {
+      schema: {
+        tags: ['genres'],
+        summary: 'All genres, ordered by name',
+        response: { 200: z.array(genreResponse) },
+      },
+    },
+    () => service.listGenres(),
+  );
+
+  app.post(
+    '/genres',
+    {
+      preValidation: guards.admin,
+      schema: {
+        tags: ['genres'],
+        summary: 'Create a genre (admin); names are unique, case-sensitive',
+        security: [{ bearerAuth: [] }],
+        body: genreCreateBody,
+        response: { 201: genreResponse, ...errorResponses(401, 403, 409, 422) },
+      },
+    },
+    async (request, reply) => reply.code(201).send(await service.createGenre(request.body.name)),
+  );
+};

@@ -1,0 +1,24 @@
+import { asc, eq } from 'drizzle-orm';
+import type { DbOrTx } from '../../db/client.js';
+import { genres } from './genres.table.js';
+
+const columns = { id: genres.id, name: genres.name };
+
+export function listGenres(db: DbOrTx) {
+  return db.select(columns).from(genres).orderBy(asc(genres.name), asc(genres.id));
+}
+
+/** Inserts a genre; undefined when the name is taken (also by a concurrent insert). */
+export async function insertGenre(db: DbOrTx, name: string) {
+  const [row] = await db
+    .insert(genres)
+    .values({ name })
+    .onConflictDoNothing({ target: genres.name })
+    .returning(columns);
+  return row;
+}
+
+export async function findGenreById(db: DbOrTx, id: number) {
+  const [row] = await db.select(columns).from(genres).where(eq(genres.id, id));
+  return row;
+}

@@ -1,0 +1,20 @@
+import type { Deps } from '../../deps.js';
+import { conflict } from '../../http/errors.js';
+import * as repo from './genres.repository.js';
+import type { GenreResponse } from './genres.schemas.js';
+
+export function createGenresService({ db }: Pick<Deps, 'db'>) {
+  return {
+    listGenres(): Promise<GenreResponse[]> {
+      return repo.listGenres(db);
+    },
+
+    async createGenre(name: string): Promise<GenreResponse> {
+      const genre = await repo.insertGenre(db, name);
+      if (!genre) throw conflict('Genre already exists', 'GENRE_CONFLICT', 'name');
+      return genre;
+    },
+  };
+}
+
+export type GenresService = ReturnType<typeof createGenresService>;
