@@ -192,7 +192,7 @@ export function zodIssuesToPydantic(
 export const validatorCompiler: FastifySchemaCompiler<z.ZodType> =
   ({ schema, httpPart }) =>
   (data) => {
-    if (httpPart === 'body' && data === undefined) {
+    if (httpPart === 'body' && (data === undefined || data === null)) {
       return {
         error: new RequestValidationError([
           { type: 'missing', loc: ['body'], msg: 'Field required', input: null },

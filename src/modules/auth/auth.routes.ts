@@ -1,4 +1,82 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import type { RouteContext } from '../../app.js';
+import { errorResponses } from '../../http/schemas.js';
+import { loginBody, refreshTokenBody, registerBody, tokenResponse } from './auth.schemas.js';
+import { createAuthService } from './auth.service.js';
 
-export const authRoutes: FastifyPluginAsyncZod<RouteContext> = async (_app, _ctx) => {};
+export const authRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { deps }) => {
+  const service = createAuthService(deps);
+  const rateLimit = { max: deps.config.AUTH_RATE_LIMIT_PER_MINUTE, timeWindow: 60_000 };
+
+  app.post(
+    '/auth/register',
+    {
+      config: { rateLimit },
+      schema: {
+        tags: ['auth'],
+        summary: 'Create an account and start a session',
+        description:
+          'E-mail addresses are unique regardless of case. Passwords are 8 to 256 characters. ' +
+          'Answers a new access token and the first refresh token of a new session.',
+        body: registerBody,
+        response: { 201: tokenResponse, ...errorResponses(409, 422, 429) },
+      },
+    },
+    async (request, reply) => {
+      const tokens = await service.register(request.body.email, request.body.password);
+      return reply.code(201).send(tokens);
+    },
+  );
+
+  app.post(
+    '/auth/login',
+    {
+      config: { rateLimit },
+      schema: {
+        tags: ['auth'],
+        summary: 'Log in with e-mail and password',
+        description:
+          'The e-mail matches regardless of case. 401 for an unknown e-mail or a wrong password; ' +
+          '400 for an account that signs in with Google only; 403 for a deactivated account.',
+        body: loginBody,
+        response: { 200: tokenResponse, ...errorResponses(400, 401, 403, 422, 429) },
+      },
+    },
+    async (request) => service.login(request.body.email, request.body.password),
+  );
+
+  app.post(
+    '/auth/refresh',
+    {
+      config: { rateLimit },
+      schema: {
+        tags: ['auth'],
+        summary: 'Exchange a refresh token for a new token pair',
+        description:
+          'The presented refresh token is revoked and a new one of the same session is issued. ' +
+          'Presenting a revoked token again ends the whole session (401 AUTH_TOKEN_REUSE).',
+        body: refreshTokenBody,
+        response: { 200: tokenResponse, ...errorResponses(401, 422, 429) },
+      },
+    },
+    async (request) => service.refresh(request.body.refresh_token),
+  );
+
+  app.post(
+    '/auth/logout',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'Revoke a refresh token',
+        description: 'Revokes only the given refresh token; unknown or already revoked tokens are ignored.',
+        body: refreshTokenBody,
+        response: { 204: z.null().meta({ description: 'Logged out' }), ...errorResponses(422) },
+      },
+    },
+    async (request, reply) => {
+      await service.logout(request.body.refresh_token);
+      return reply.code(204).send(null);
+    },
+  );
+};

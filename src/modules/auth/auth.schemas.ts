@@ -1,0 +1,66 @@
+import { z } from 'zod';
+import { normalizeEmail } from './auth.email.js';
+
+/** An e-mail address as Pydantic's EmailStr accepts it; the output is the normalised address. */
+export const emailField = z
+  .string()
+  .meta({ format: 'email', example: 'reader@example.com' })
+  .transform((value, ctx) => {
+    const result = normalizeEmail(value);
+    if (result.ok) return result.email;
+    ctx.addIssue({
+      code: 'custom',
+      message: result.reason,
+      params: {
+        pydantic: {
+          type: 'value_error',
+          msg: `value is not a valid email address: ${result.reason}`,
+          ctx: { reason: result.reason },
+        },
+      },
+    });
+    return z.NEVER;
+  });
+
+export const registerBody = z
+  .object({
+    email: emailField,
+    password: z.string().min(8).max(256).meta({ example: 'correct horse battery' }),
+  })
+  .meta({ id: 'RegisterRequest' });
+
+export const loginBody = z
+  .object({
+    email: emailField,
+    password: z.string().max(256),
+  })
+  .meta({ id: 'LoginRequest' });
+
+export const refreshTokenBody = z
+  .object({
+    refresh_token: z.string().meta({ description: 'The refresh token from the last TokenResponse' }),
+  })
+  .meta({ id: 'RefreshTokenRequest' });
+
+export const googleTokenBody = z
+  .object({
+    id_token: z.string().meta({ description: 'A Google ID token (JWT) obtained by the client' }),
+  })
+  .meta({ id: 'GoogleTokenRequest' });
+
+export const googleCallbackQuery = z.object({
+  code: z.string().optional(),
+  state: z.string().optional(),
+  error: z.string().optional(),
+  error_description: z.string().optional(),
+});
+
+export const tokenResponse = z
+  .object({
+    access_token: z.string().meta({ description: 'HS256 JWT for `Authorization: Bearer …`' }),
+    refresh_token: z.string().meta({ description: 'Opaque token for POST /auth/refresh (86 characters)' }),
+    token_type: z.literal('bearer'),
+  })
+  .meta({ id: 'TokenResponse' });
+
+export type TokenResponse = z.infer<typeof tokenResponse>;

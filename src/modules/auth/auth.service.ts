@@ -1,0 +1,129 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { Deps } from '../../deps.js';
+import type { DbOrTx } from '../../db/client.js';
+import { AppError, conflict } from '../../http/errors.js';
+import { DEACTIVATED } from '../../http/auth.js';
+import type { UserRow } from '../users/users.table.js';
+import { hashPassword, verifyAgainstDummy, verifyPassword } from './auth.passwords.js';
+import * as repo from './auth.repository.js';
+import type { TokenResponse } from './auth.schemas.js';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+/** However often it is refreshed, a session (token family) ends this long after its login. */
+export const FAMILY_LIFETIME_DAYS = 30;
+
+const unauthorized = (detail: string, code: string) =>
+  new AppError(401, detail, code, undefined, undefined, { 'WWW-Authenticate': 'Bearer' });
+
+export const INVALID_CREDENTIALS = () =>
+  unauthorized('Invalid email or password', 'AUTH_INVALID_CREDENTIALS');
+export const USER_INACTIVE = () => unauthorized('User not found or inactive', 'AUTH_USER_INACTIVE');
+const REFRESH_INVALID = () => unauthorized('Invalid or expired refresh token', 'AUTH_REFRESH_INVALID');
+const TOKEN_REUSE = () =>
+  unauthorized('Refresh token reuse detected — all sessions revoked', 'AUTH_TOKEN_REUSE');
+
+/** Only the SHA-256 of a refresh token is stored, so a leaked table grants no session. */
+export const hashRefreshToken = (token: string) => createHash('sha256').update(token).digest('hex');
+
+export function createAuthService(deps: Deps) {
+  const { db, clock, tokens, config } = deps;
+
+  function tokenExpiry(now: Date, familyExpiresAt: Date): Date {
+    const sliding = new Date(now.getTime() + config.REFRESH_TOKEN_EXPIRE_DAYS * DAY_MS);
+    return sliding < familyExpiresAt ? sliding : familyExpiresAt;
+  }
+
+  async function storeRefreshToken(
+    tx: DbOrTx,
+    userId: number,
+    family: string,
+    familyExpiresAt: Date,
+    now: Date,
+  ): Promise<string> {
+    const token = randomBytes(64).toString('base64url');
+    await repo.insertRefreshToken(tx, {
+      tokenHash: hashRefreshToken(token),
+      family,
+      userId,
+      expiresAt: tokenExpiry(now, familyExpiresAt),
+      familyExpiresAt,
+    });
+    return token;
+  }
+
+  async function tokenPair(user: Pick<UserRow, 'id' | 'role'>, refreshToken: string): Promise<TokenResponse> {
+    return {
+      access_token: await tokens.sign(user.id, user.role),
+      refresh_token: refreshToken,
+      token_type: 'bearer',
+    };
+  }
+
+  /** A new session (token family) for a user who just proved who they are. */
+  async function startSession(user: Pick<UserRow, 'id' | 'role'>, tx: DbOrTx = db): Promise<TokenResponse> {
+    const now = clock.now();
+    const familyExpiresAt = new Date(now.getTime() + FAMILY_LIFETIME_DAYS * DAY_MS);
+    const refreshToken = await storeRefreshToken(tx, user.id, randomUUID(), familyExpiresAt, now);
+    return tokenPair(user, refreshToken);
+  }
+
+  async function register(email: string, password: string): Promise<TokenResponse> {
+    if (await repo.findUserByEmail(db, email)) throw emailConflict();
+    const hashedPassword = await hashPassword(password);
+    const user = await repo.insertUser(db, { email, hashedPassword });
+    // Lost a race with a concurrent registration of the same address (ix_users_email).
+    if (!user) throw emailConflict();
+    return startSession(user);
+  }
+
+  async function login(email: string, password: string): Promise<TokenResponse> {
+    const user = await repo.findUserByEmail(db, email);
+    if (!user) {
+      await verifyAgainstDummy(password);
+      throw INVALID_CREDENTIALS();
+    }
+    if (user.hashedPassword === null) {
+      throw new AppError(
+        400,
+        'This account uses social login. Please log in with Google or GitHub.',
+        'AUTH_OAUTH_ONLY_ACCOUNT',
+      );
+    }
+    if (!(await verifyPassword(user.hashedPassword, password))) throw INVALID_CREDENTIALS();
+    if (!user.isActive) throw DEACTIVATED();
+    return startSession(user);
+  }
+
+  /**
+   * Rotation within the family (contract §2.2 with §7.1). Every revocation is committed before the
+   * error is answered, so that reuse detection and the inactive-user path really end the session.
+   */
+  async function refresh(presented: string): Promise<TokenResponse> {
+    const now = clock.now();
+    const outcome = await db.transaction(async (tx) => {
+      const row = await repo.findRefreshToken(tx, hashRefreshToken(presented));
+      if (!row || row.expiresAt < now || row.familyExpiresAt < now) return { error: REFRESH_INVALID() };
+      // A revoked token presented again (or a concurrent rotation of the same token) means it leaked.
+      if (row.revokedAt !== null || !(await repo.revokeToken(tx, row.id, now))) {
+        await repo.revokeFamily(tx, row.tokenFamily, now);
+        return { error: TOKEN_REUSE() };
+      }
+      const user = await repo.findUserById(tx, row.userId);
+      if (!user || !user.isActive) return { error: USER_INACTIVE() };
+      const token = await storeRefreshToken(tx, user.id, row.tokenFamily, row.familyExpiresAt, now);
+      return { user, token };
+    });
+    if ('error' in outcome) throw outcome.error;
+    return tokenPair(outcome.user, outcome.token);
+  }
+
+  async function logout(presented: string): Promise<void> {
+    await repo.revokeTokenByHash(db, hashRefreshToken(presented), clock.now());
+  }
+
+  return { register, login, refresh, logout, startSession };
+}
+
+const emailConflict = () => conflict('Email already registered', 'AUTH_EMAIL_CONFLICT', 'email');
+
+export type AuthService = ReturnType<typeof createAuthService>;
