@@ -1,4 +1,142 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { RouteContext } from '../../app.js';
+import { z } from 'zod';
+import { currentUser } from '../../http/auth.js';
+import { adminPage, adminPageEnvelope, errorResponses, pageEnvelope } from '../../http/schemas.js';
+import {
+  adminReviewItem,
+  adminReviewsQuery,
+  bookIdParams,
+  bookReviewsQuery,
+  bulkDeleteBody,
+  bulkDeleteResponse,
+  createReviewBody,
+  duplicateReviewBody,
+  reviewIdParams,
+  reviewResponse,
+  updateReviewBody,
+} from './reviews.schemas.js';
+import { createReviewsService } from './reviews.service.js';
 
-export const reviewsRoutes: FastifyPluginAsyncZod<RouteContext> = async (_app, _ctx) => {};
+const security = [{ bearerAuth: [] }];
+
+export const reviewsRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { deps, guards }) => {
+  const service = createReviewsService(deps);
+
+  app.post(
+    '/books/:book_id/reviews',
+    {
+      preValidation: guards.activeUser,
+      schema: {
+        tags: ['reviews'],
+        summary: 'Review a book you bought (one live review per book)',
+        security,
+        params: bookIdParams,
+        body: createReviewBody,
+        response: {
+          201: reviewResponse,
+          ...errorResponses(401, 403, 404, 422),
+          409: duplicateReviewBody,
+        },
+      },
+    },
+    async (request, reply) => {
+      const review = await service.createReview(currentUser(request), request.params.book_id, request.body);
+      return reply.code(201).send(review);
+    },
+  );
+
+  app.get(
+    '/books/:book_id/reviews',
+    {
+      schema: {
+        tags: ['reviews'],
+        summary: "A book's reviews, newest first (an unknown book has none)",
+        params: bookIdParams,
+        querystring: bookReviewsQuery,
+        response: { 200: pageEnvelope(reviewResponse), ...errorResponses(422) },
+      },
+    },
+    (request) => service.listBookReviews(request.params.book_id, request.query.page, request.query.size),
+  );
+
+  app.get(
+    '/reviews/:review_id',
+    {
+      schema: {
+        tags: ['reviews'],
+        summary: 'One review',
+        params: reviewIdParams,
+        response: { 200: reviewResponse, ...errorResponses(404, 422) },
+      },
+    },
+    (request) => service.getReview(request.params.review_id),
+  );
+
+  app.patch(
+    '/reviews/:review_id',
+    {
+      preValidation: guards.activeUser,
+      schema: {
+        tags: ['reviews'],
+        summary: 'Edit your review (omitted or null rating: unchanged; null text: cleared)',
+        security,
+        params: reviewIdParams,
+        body: updateReviewBody,
+        response: { 200: reviewResponse, ...errorResponses(401, 403, 404, 422) },
+      },
+    },
+    (request) => service.updateReview(currentUser(request), request.params.review_id, request.body),
+  );
+
+  app.delete(
+    '/reviews/:review_id',
+    {
+      preValidation: guards.activeUser,
+      schema: {
+        tags: ['reviews'],
+        summary: 'Delete a review (its author or an admin)',
+        security,
+        params: reviewIdParams,
+        response: { 204: z.null().meta({ description: 'Deleted' }), ...errorResponses(401, 403, 404, 422) },
+      },
+    },
+    async (request, reply) => {
+      await service.deleteReview(currentUser(request), request.params.review_id);
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.get(
+    '/admin/reviews',
+    {
+      preValidation: guards.admin,
+      schema: {
+        tags: ['admin'],
+        summary: 'Reviews for moderation, filtered and sorted',
+        security,
+        querystring: adminReviewsQuery,
+        response: { 200: adminPageEnvelope(adminReviewItem), ...errorResponses(401, 403, 422) },
+      },
+    },
+    async (request) => {
+      const { items, total } = await service.listForModeration(request.query);
+      return adminPage(items, total, request.query.page, request.query.per_page);
+    },
+  );
+
+  app.delete(
+    '/admin/reviews/bulk',
+    {
+      preValidation: guards.admin,
+      schema: {
+        tags: ['admin'],
+        summary: 'Soft-delete up to 50 reviews at once (missing or deleted ids are skipped)',
+        security,
+        body: bulkDeleteBody,
+        response: { 200: bulkDeleteResponse, ...errorResponses(401, 403, 422) },
+      },
+    },
+    async (request) => ({ deleted_count: await service.bulkDelete(request.body.review_ids) }),
+  );
+};

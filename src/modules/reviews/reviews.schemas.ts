@@ -1,0 +1,106 @@
+import { z } from 'zod';
+import { adminPageQuery, dateTime, laxInt, pageQuery } from '../../http/schemas.js';
+
+export const REVIEW_TEXT_MAX = 2000;
+
+/**
+ * Review text: at most 2000 characters counted as PostgreSQL counts them (code points, not UTF-16 units),
+ * and no NUL character, which PostgreSQL cannot store.
+ */
+const reviewText = z
+  .string()
+  .check((ctx) => {
+    if ([...ctx.value].length > REVIEW_TEXT_MAX) {
+      ctx.issues.push({
+        code: 'too_big',
+        origin: 'string',
+        maximum: REVIEW_TEXT_MAX,
+        inclusive: true,
+        input: ctx.value,
+        message: `String should have at most ${REVIEW_TEXT_MAX} characters`,
+      });
+    }
+    if (ctx.value.includes('\u0000')) {
+      ctx.issues.push({
+        code: 'custom',
+        input: ctx.value,
+        message: 'Text must not contain NUL characters',
+      });
+    }
+  })
+  .meta({ maxLength: REVIEW_TEXT_MAX });
+
+const rating = laxInt({ min: 1, max: 5 });
+
+export const bookIdParams = z.object({ book_id: laxInt() });
+export const reviewIdParams = z.object({ review_id: laxInt() });
+
+export const createReviewBody = z.object({
+  rating,
+  text: reviewText.nullable().optional(),
+});
+export type CreateReviewBody = z.infer<typeof createReviewBody>;
+
+export const updateReviewBody = z.object({
+  rating: rating.nullable().optional(),
+  text: reviewText.nullable().optional(),
+});
+export type UpdateReviewBody = z.infer<typeof updateReviewBody>;
+
+export const bookReviewsQuery = z.object(pageQuery);
+
+export const reviewResponse = z
+  .object({
+    id: z.int(),
+    book_id: z.int(),
+    user_id: z.int(),
+    rating: z.int(),
+    text: z.string().nullable(),
+    verified_purchase: z.boolean(),
+    created_at: dateTime,
+    updated_at: dateTime,
+    author: z.object({ user_id: z.int(), display_name: z.string(), avatar_url: z.null() }),
+    book: z.object({ book_id: z.int(), title: z.string(), cover_image_url: z.string().nullable() }),
+  })
+  .meta({ id: 'ReviewResponse' });
+export type ReviewResponse = z.infer<typeof reviewResponse>;
+
+export const duplicateReviewBody = z
+  .object({ detail: z.string(), code: z.literal('DUPLICATE_REVIEW'), existing_review_id: z.int() })
+  .meta({ id: 'DuplicateReviewResponse' });
+
+export const adminReviewsQuery = z.object({
+  ...adminPageQuery,
+  book_id: laxInt().optional(),
+  user_id: laxInt().optional(),
+  rating_min: rating.optional(),
+  rating_max: rating.optional(),
+  sort_by: z
+    .string()
+    .regex(/^(date|rating)$/)
+    .default('date'),
+  sort_dir: z
+    .string()
+    .regex(/^(asc|desc)$/)
+    .default('desc'),
+});
+export type AdminReviewsQuery = z.infer<typeof adminReviewsQuery>;
+
+export const adminReviewItem = z
+  .object({
+    id: z.int(),
+    rating: z.int(),
+    text: z.string().nullable(),
+    created_at: dateTime,
+    updated_at: dateTime,
+    author: z.object({ user_id: z.int(), display_name: z.string() }),
+    book: z.object({ book_id: z.int(), title: z.string() }),
+  })
+  .meta({ id: 'AdminReviewResponse' });
+export type AdminReviewItem = z.infer<typeof adminReviewItem>;
+
+export const bulkDeleteBody = z.object({
+  review_ids: z.array(laxInt()).min(1).max(50),
+});
+
+export const bulkDeleteResponse = z.object({ deleted_count: z.int() });
