@@ -26,7 +26,8 @@ interface Tokens {
   token_type: string;
 }
 
-const post = (url: string, payload: Record<string, unknown>) => t.app.inject({ method: 'POST', url, payload });
+const post = (url: string, payload: Record<string, unknown>) =>
+  t.app.inject({ method: 'POST', url, payload });
 const register = (email: string, password = PASSWORD) => post('/auth/register', { email, password });
 const login = (email: string, password = PASSWORD) => post('/auth/login', { email, password });
 const refresh = (token: string) => post('/auth/refresh', { refresh_token: token });
