@@ -26,7 +26,9 @@ const reviewColumns = {
   authorEmail: users.email,
   bookTitle: books.title,
   bookCoverImageUrl: books.coverImageUrl,
-  verifiedPurchase: hasPurchased(sql`${reviews.userId}`, sql`${reviews.bookId}`),
+  // Qualified by hand: Drizzle leaves column names unqualified in single-table queries, where inside the
+  // subquery they would silently bind to the orders table.
+  verifiedPurchase: hasPurchased(sql.raw('"reviews"."user_id"'), sql.raw('"reviews"."book_id"')),
 };
 
 export interface ReviewRow {
@@ -83,9 +85,9 @@ export async function findReviewPreconditions(
   const rows = await db
     .select({
       existingReviewId: sql<number | null>`(
-        select r.id from ${reviews} r where r.user_id = ${userId} and r.book_id = ${books.id} and r.deleted_at is null
+        select r.id from ${reviews} r where r.user_id = ${userId} and r.book_id = ${bookId} and r.deleted_at is null
       )`,
-      purchased: hasPurchased(userId, sql`${books.id}`),
+      purchased: hasPurchased(userId, bookId),
     })
     .from(books)
     .where(eq(books.id, bookId));
