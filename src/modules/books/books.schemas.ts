@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { formatMoney, money } from '../../http/schemas.js';
+import { formatMoney, idParams, laxInt, money, pageEnvelope, pageQuery } from '../../http/schemas.js';
+import { compareDecimal, normalizeIsbn, parseDecimal } from './books.rules.js';
 import type { BookRow } from './books.table.js';
 
 export const bookResponse = z
@@ -48,3 +49,173 @@ export function toBookResponse(row: BookResponseRow): BookResponse {
     stock_quantity: row.stockQuantity,
   };
 }
+
+export const bookDetailResponse = bookResponse
+  .extend({
+    avg_rating: z.number().nullable(),
+    review_count: z.int(),
+    in_stock: z.boolean(),
+  })
+  .meta({ id: 'BookDetailResponse' });
+
+export type BookDetailResponse = z.infer<typeof bookDetailResponse>;
+
+const pydanticIssue = (type: string, msg: string, ctx?: Record<string, unknown>) => ({
+  code: 'custom' as const,
+  message: msg,
+  params: { pydantic: { type, msg, ...(ctx && { ctx }) } },
+});
+
+/** A string whose length is counted in characters (code points), as PostgreSQL's varchar(n) counts them. */
+function text(min: number, max?: number) {
+  return z
+    .string()
+    .superRefine((s, ctx) => {
+      const length = [...s].length;
+      if (length < min)
+        ctx.addIssue(
+          pydanticIssue(
+            'string_too_short',
+            `String should have at least ${min} character${min === 1 ? '' : 's'}`,
+            {
+              min_length: min,
+            },
+          ),
+        );
+      if (max !== undefined && length > max)
+        ctx.addIssue(
+          pydanticIssue('string_too_long', `String should have at most ${max} characters`, {
+            max_length: max,
+          }),
+        );
+    })
+    .meta({ minLength: min, ...(max !== undefined && { maxLength: max }) });
+}
+
+export const MAX_PRICE = '99999999.99';
+
+/** A decimal (JSON number or numeric string) with Pydantic's error types; the output is plain decimal text. */
+function decimal(opts: { gt?: number; ge?: number; le?: string; places?: number }) {
+  return z
+    .unknown()
+    .transform((value, ctx) => {
+      if (value === undefined) {
+        ctx.addIssue({ code: 'invalid_type', expected: 'number', input: value });
+        return z.NEVER;
+      }
+      const parsed = parseDecimal(value);
+      if (!parsed.ok) {
+        ctx.addIssue(
+          parsed.reason === 'type'
+            ? pydanticIssue(
+                'decimal_type',
+                'Decimal input should be an integer, float, string or Decimal object',
+              )
+            : pydanticIssue('decimal_parsing', 'Input should be a valid decimal'),
+        );
+        return z.NEVER;
+      }
+      const { text: value10, decimalPlaces } = parsed;
+      if (opts.places !== undefined && decimalPlaces > opts.places) {
+        ctx.addIssue(
+          pydanticIssue(
+            'decimal_max_places',
+            `Decimal input should have no more than ${opts.places} decimal place${opts.places === 1 ? '' : 's'}`,
+            { decimal_places: opts.places },
+          ),
+        );
+        return z.NEVER;
+      }
+      if (opts.gt !== undefined && compareDecimal(value10, String(opts.gt)) <= 0) {
+        ctx.addIssue(
+          pydanticIssue('greater_than', `Input should be greater than ${opts.gt}`, { gt: opts.gt }),
+        );
+        return z.NEVER;
+      }
+      if (opts.ge !== undefined && compareDecimal(value10, String(opts.ge)) < 0) {
+        ctx.addIssue(
+          pydanticIssue('greater_than_equal', `Input should be greater than or equal to ${opts.ge}`, {
+            ge: opts.ge,
+          }),
+        );
+        return z.NEVER;
+      }
+      if (opts.le !== undefined && compareDecimal(value10, opts.le) > 0) {
+        ctx.addIssue(
+          pydanticIssue('less_than_equal', `Input should be less than or equal to ${opts.le}`, {
+            le: Number(opts.le),
+          }),
+        );
+        return z.NEVER;
+      }
+      return value10;
+    })
+    .meta({
+      anyOf: [{ type: 'number' }, { type: 'string', pattern: '^-?\\d*\\.?\\d*$' }],
+      ...(opts.gt !== undefined && { exclusiveMinimum: opts.gt }),
+      ...(opts.ge !== undefined && { minimum: opts.ge }),
+      ...(opts.le !== undefined && { maximum: Number(opts.le) }),
+      example: '12.99',
+    });
+}
+
+/** null or blank → null; otherwise the normalised ISBN (contract §5.1), or a 422 value_error with its message. */
+const isbnInput = z
+  .string()
+  .nullable()
+  .transform((value, ctx) => {
+    const result = normalizeIsbn(value);
+    if (result.ok) return result.value;
+    ctx.addIssue(pydanticIssue('value_error', `Value error, ${result.message}`, { error: result.message }));
+    return z.NEVER;
+  })
+  .meta({ example: '978-0-06-112008-4' });
+
+const price = decimal({ gt: 0, le: MAX_PRICE, places: 2 });
+
+export const bookCreateBody = z.object({
+  title: text(1, 500),
+  author: text(1, 255),
+  price,
+  isbn: isbnInput.optional(),
+  genre_id: laxInt().nullable().optional(),
+  description: z.string().nullable().optional(),
+  cover_image_url: text(0, 2048).nullable().optional(),
+  publish_date: z.iso.date().nullable().optional(),
+});
+
+export type BookCreateBody = z.infer<typeof bookCreateBody>;
+
+/** Partial update: only the keys present in the body are applied; title, author and price cannot be null. */
+export const bookUpdateBody = z.object({
+  title: text(1, 500).optional(),
+  author: text(1, 255).optional(),
+  price: price.optional(),
+  isbn: isbnInput.optional(),
+  genre_id: laxInt().nullable().optional(),
+  description: z.string().nullable().optional(),
+  cover_image_url: text(0, 2048).nullable().optional(),
+  publish_date: z.iso.date().nullable().optional(),
+});
+
+export type BookUpdateBody = z.infer<typeof bookUpdateBody>;
+
+export const BOOK_SORTS = ['title', 'price', 'date', 'created_at', 'avg_rating'] as const;
+export type BookSort = (typeof BOOK_SORTS)[number];
+
+export const bookListQuery = z.object({
+  q: z.string().optional(),
+  genre_id: laxInt().optional(),
+  author: z.string().optional(),
+  min_price: decimal({ ge: 0 }).optional(),
+  max_price: decimal({ ge: 0 }).optional(),
+  sort: z.enum(BOOK_SORTS).default('title'),
+  sort_dir: z.enum(['asc', 'desc']).optional(),
+  ...pageQuery,
+});
+
+export type BookListQuery = z.infer<typeof bookListQuery>;
+
+export const bookListResponse = pageEnvelope(bookResponse);
+
+export const bookIdParams = idParams('book_id');

@@ -1,0 +1,116 @@
+import { isForeignKeyViolation, isUniqueViolation } from '../../db/errors.js';
+import type { Deps } from '../../deps.js';
+import { conflict, notFound } from '../../http/errors.js';
+import * as repo from './books.repository.js';
+import { roundHalfEvenRatio, searchExpression } from './books.rules.js';
+import {
+  toBookResponse,
+  type BookCreateBody,
+  type BookDetailResponse,
+  type BookListQuery,
+  type BookResponse,
+  type BookSort,
+  type BookUpdateBody,
+} from './books.schemas.js';
+
+export const bookNotFound = () => notFound('Book not found', 'BOOK_NOT_FOUND', 'book_id');
+const genreNotFound = () => notFound('Genre not found', 'GENRE_NOT_FOUND', 'genre_id');
+const isbnConflict = () => conflict('A book with this ISBN already exists', 'BOOK_ISBN_CONFLICT', 'isbn');
+
+/** Contract §7.5: newest and best-rated first unless asked otherwise. */
+const DEFAULT_DIRECTION: Record<BookSort, 'asc' | 'desc'> = {
+  title: 'asc',
+  price: 'asc',
+  date: 'asc',
+  created_at: 'desc',
+  avg_rating: 'desc',
+};
+
+/** The ISBN index and the genre foreign key decide uniqueness and existence, also for concurrent requests. */
+function translateWriteError(err: unknown): never {
+  if (isUniqueViolation(err, 'ix_books_isbn')) throw isbnConflict();
+  if (isForeignKeyViolation(err, 'books_genre_id_genres_id_fk')) throw genreNotFound();
+  throw err;
+}
+
+function toPatch(body: BookUpdateBody): repo.BookPatch {
+  const patch: repo.BookPatch = {};
+  if (body.title !== undefined) patch.title = body.title;
+  if (body.author !== undefined) patch.author = body.author;
+  if (body.price !== undefined) patch.price = body.price;
+  if (body.isbn !== undefined) patch.isbn = body.isbn;
+  if (body.genre_id !== undefined) patch.genreId = body.genre_id;
+  if (body.description !== undefined) patch.description = body.description;
+  if (body.cover_image_url !== undefined) patch.coverImageUrl = body.cover_image_url;
+  if (body.publish_date !== undefined) patch.publishDate = body.publish_date;
+  return patch;
+}
+
+export function createBooksService({ db }: Pick<Deps, 'db'>) {
+  return {
+    async listBooks(query: BookListQuery) {
+      let tsquery: string | undefined;
+      let sort = query.sort;
+      let direction = query.sort_dir ?? DEFAULT_DIRECTION[query.sort];
+      if (query.q !== undefined && query.q !== '') {
+        tsquery = searchExpression(query.q);
+        if (tsquery === undefined) {
+          // A search string without word characters searches nothing, and lists by title.
+          sort = 'title';
+          direction = 'asc';
+        }
+      }
+      const { rows, total } = await repo.searchBooks(db, {
+        tsquery,
+        genreId: query.genre_id,
+        author: query.author,
+        minPrice: query.min_price,
+        maxPrice: query.max_price,
+        sort,
+        direction,
+        limit: query.size,
+        offset: (query.page - 1) * query.size,
+      });
+      return { items: rows.map(toBookResponse), total, page: query.page, size: query.size };
+    },
+
+    async getBook(bookId: number): Promise<BookDetailResponse> {
+      const row = await repo.findBookWithRatings(db, bookId);
+      if (!row) throw bookNotFound();
+      return {
+        ...toBookResponse(row),
+        avg_rating: row.reviewCount === 0 ? null : roundHalfEvenRatio(row.ratingSum, row.reviewCount, 1),
+        review_count: row.reviewCount,
+        in_stock: row.stockQuantity > 0,
+      };
+    },
+
+    async createBook(body: BookCreateBody): Promise<BookResponse> {
+      const row = await repo
+        .insertBook(db, {
+          title: body.title,
+          author: body.author,
+          price: body.price,
+          isbn: body.isbn ?? null,
+          genreId: body.genre_id ?? null,
+          description: body.description ?? null,
+          coverImageUrl: body.cover_image_url ?? null,
+          publishDate: body.publish_date ?? null,
+        })
+        .catch(translateWriteError);
+      return toBookResponse(row);
+    },
+
+    async updateBook(bookId: number, body: BookUpdateBody): Promise<BookResponse> {
+      const row = await repo.updateBook(db, bookId, toPatch(body)).catch(translateWriteError);
+      if (!row) throw bookNotFound();
+      return toBookResponse(row);
+    },
+
+    async deleteBook(bookId: number): Promise<void> {
+      if (!(await repo.deleteBook(db, bookId))) throw bookNotFound();
+    },
+  };
+}
+
+export type BooksService = ReturnType<typeof createBooksService>;
