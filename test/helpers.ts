@@ -71,13 +71,19 @@ export interface TestContext {
  *   const t = await startTestApp();  ...  afterAll(() => t.close());
  */
 export async function startTestApp(
-  opts: { env?: Record<string, string>; deps?: Partial<Deps> } = {},
+  opts: {
+    env?: Record<string, string>;
+    deps?: Partial<Deps>;
+    /** Test-only routes, added before the app is ready (e.g. to exercise the auth guards). */
+    extraRoutes?: (app: TestApp, deps: Deps) => void;
+  } = {},
 ): Promise<TestContext> {
   const database = await createTestDatabase();
   const config = testConfig(opts.env);
   const log = pino({ level: config.LOG_LEVEL });
   const deps = createDeps(config, log, database.url, opts.deps);
   const app = await buildApp(deps);
+  opts.extraRoutes?.(app, deps);
   await app.ready();
   return {
     app,
