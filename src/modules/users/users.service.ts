@@ -1,0 +1,57 @@
+import type { Deps } from '../../deps.js';
+import { forbidden, notFound } from '../../http/errors.js';
+import { isoDateTime } from '../../http/schemas.js';
+import { revokeUserRefreshTokens } from '../auth/auth.repository.js';
+import * as repo from './users.repository.js';
+import type { AdminUserResponse, AdminUsersQuery, RoleFilter } from './users.schemas.js';
+import type { UserRow } from './users.table.js';
+
+const userNotFound = () => notFound('User not found', 'USER_NOT_FOUND');
+
+function toAdminUser(row: UserRow): AdminUserResponse {
+  return {
+    id: row.id,
+    email: row.email,
+    full_name: null,
+    role: row.role,
+    is_active: row.isActive,
+    created_at: isoDateTime(row.createdAt),
+  };
+}
+
+export function createUsersService({ db, clock }: Deps) {
+  return {
+    async listUsers(query: AdminUsersQuery) {
+      const { rows, total } = await repo.listUsers(
+        db,
+        { role: query.role as RoleFilter | undefined, isActive: query.is_active },
+        query.per_page,
+        (query.page - 1) * query.per_page,
+      );
+      return { items: rows.map(toAdminUser), total };
+    },
+
+    /** Locks the account out at once: inactive, and every refresh token revoked, in one transaction. */
+    async deactivateUser(userId: number): Promise<AdminUserResponse> {
+      const row = await db.transaction(async (tx) => {
+        const user = await repo.lockUser(tx, userId);
+        if (!user) throw userNotFound();
+        if (user.role === 'admin')
+          throw forbidden('Cannot deactivate admin accounts', 'ADMN_CANNOT_DEACTIVATE_ADMIN');
+        if (!user.isActive) return user;
+        await revokeUserRefreshTokens(tx, userId, clock.now());
+        return repo.setUserActive(tx, userId, false);
+      });
+      if (!row) throw userNotFound();
+      return toAdminUser(row);
+    },
+
+    async reactivateUser(userId: number): Promise<AdminUserResponse> {
+      const row = await repo.setUserActive(db, userId, true);
+      if (!row) throw userNotFound();
+      return toAdminUser(row);
+    },
+  };
+}
+
+export type UsersService = ReturnType<typeof createUsersService>;
