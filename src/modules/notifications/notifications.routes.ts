@@ -1,4 +1,149 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import type { RouteContext } from '../../app.js';
+import { currentUser, DEACTIVATED } from '../../http/auth.js';
+import { errorResponses } from '../../http/schemas.js';
+import { createNotificationHub } from './notifications.live.js';
+import {
+  listQuery,
+  notificationList,
+  notificationParams,
+  notificationResponse,
+  readAllResponse,
+  streamQuery,
+  streamTicketResponse,
+  toNotificationResponse,
+} from './notifications.schemas.js';
+import { createNotificationService } from './notifications.service.js';
 
-export const notificationsRoutes: FastifyPluginAsyncZod<RouteContext> = async (_app, _ctx) => {};
+export const notificationsRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { deps, guards }) => {
+  const service = createNotificationService(deps);
+  const hub = createNotificationHub(deps);
+  const security = [{ bearerAuth: [] }];
+
+  // Open streams would keep the HTTP server from closing: end them before it starts waiting for requests.
+  app.addHook('preClose', async () => {
+    await hub.close();
+  });
+
+  app.get(
+    '/notifications',
+    {
+      preValidation: guards.activeUser,
+      schema: {
+        tags: ['notifications'],
+        summary: 'My in-app notifications, newest first',
+        security,
+        querystring: listQuery,
+        response: { 200: notificationList, ...errorResponses(401, 403, 422) },
+      },
+    },
+    async (request) => {
+      const { page, size, unread } = request.query;
+      const {
+        rows,
+        total,
+        unread: unreadCount,
+      } = await service.list(currentUser(request).id, {
+        unreadOnly: unread === true,
+        page,
+        size,
+      });
+      return { items: rows.map(toNotificationResponse), total, page, size, unread_count: unreadCount };
+    },
+  );
+
+  app.post(
+    '/notifications/:notification_id/read',
+    {
+      preValidation: guards.activeUser,
+      schema: {
+        tags: ['notifications'],
+        summary: 'Mark a notification read',
+        security,
+        params: notificationParams,
+        response: { 200: notificationResponse, ...errorResponses(401, 403, 404, 422) },
+      },
+    },
+    async (request) =>
+      toNotificationResponse(await service.markRead(currentUser(request).id, request.params.notification_id)),
+  );
+
+  app.post(
+    '/notifications/read-all',
+    {
+      preValidation: guards.activeUser,
+      schema: {
+        tags: ['notifications'],
+        summary: 'Mark all my notifications read',
+        security,
+        response: { 200: readAllResponse, ...errorResponses(401, 403) },
+      },
+    },
+    async (request) => service.markAllRead(currentUser(request).id),
+  );
+
+  app.post(
+    '/notifications/stream-ticket',
+    {
+      preValidation: guards.activeUser,
+      schema: {
+        tags: ['notifications'],
+        summary: 'A single-use ticket (60 s) to open the stream where headers cannot be sent (EventSource)',
+        security,
+        response: { 201: streamTicketResponse, ...errorResponses(401, 403) },
+      },
+    },
+    async (request, reply) => reply.code(201).send(await service.issueStreamTicket(currentUser(request).id)),
+  );
+
+  /** The bearer header when there is one; otherwise the single-use ticket of the query string. */
+  async function streamAuth(request: FastifyRequest, reply: FastifyReply) {
+    const { ticket } = request.query as { ticket?: unknown };
+    if (request.headers.authorization !== undefined || typeof ticket !== 'string' || ticket === '') {
+      return guards.activeUser.call(app, request, reply);
+    }
+    const account = await service.redeemStreamTicket(ticket);
+    if (!account.isActive) throw DEACTIVATED();
+    request.user = { id: account.id, email: account.email, role: account.role };
+  }
+
+  app.get(
+    '/notifications/stream',
+    {
+      preValidation: streamAuth,
+      schema: {
+        tags: ['notifications'],
+        summary: 'Live notifications (Server-Sent Events)',
+        description:
+          'A `text/event-stream`: `ready` once ({unread_count}), then one `notification` event per new ' +
+          'notification (id = notification id; `Last-Event-ID` replays the missed ones), and a comment line ' +
+          'as heartbeat every 15 s. Authenticate with the bearer header, or `?ticket=` from ' +
+          '`POST /notifications/stream-ticket`.',
+        security,
+        querystring: streamQuery,
+        produces: ['text/event-stream'],
+        response: {
+          200: z.unknown().meta({ description: 'text/event-stream' }),
+          ...errorResponses(401, 403, 422),
+        },
+      },
+    },
+    async (request, reply) => {
+      const user = currentUser(request);
+      const header = request.headers['last-event-id'];
+      const lastEventId =
+        typeof header === 'string' && /^\d{1,10}$/.test(header) ? Number(header) : undefined;
+      const stream = await hub.subscribe(user.id, {
+        lastEventId,
+        unreadCount: await service.unreadCount(user.id),
+      });
+      return reply
+        .header('Content-Type', 'text/event-stream; charset=utf-8')
+        .header('Cache-Control', 'no-cache, no-transform')
+        .header('X-Accel-Buffering', 'no')
+        .send(stream);
+    },
+  );
+};

@@ -1,0 +1,70 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Deps } from '../../deps.js';
+import { AppError, notFound } from '../../http/errors.js';
+import { isoDateTime } from '../../http/schemas.js';
+import {
+  consumeStreamTicket,
+  findAccount,
+  countUnread,
+  insertStreamTicket,
+  listNotifications,
+  markAllRead,
+  markRead,
+  type NotificationRow,
+} from './notifications.repository.js';
+
+export const STREAM_TICKET_TTL_SECONDS = 60;
+
+const hashTicket = (ticket: string) => createHash('sha256').update(ticket).digest('hex');
+
+export const invalidTicket = () =>
+  new AppError(401, 'Invalid or expired stream ticket', 'NOTIFICATION_TICKET_INVALID', undefined, undefined, {
+    'WWW-Authenticate': 'Bearer',
+  });
+
+export function createNotificationService(deps: Pick<Deps, 'db' | 'clock'>) {
+  const { db, clock } = deps;
+
+  return {
+    list(userId: number, opts: { unreadOnly: boolean; page: number; size: number }) {
+      return listNotifications(db, {
+        userId,
+        unreadOnly: opts.unreadOnly,
+        limit: opts.size,
+        offset: (opts.page - 1) * opts.size,
+      });
+    },
+
+    async markRead(userId: number, id: number): Promise<NotificationRow> {
+      const row = await markRead(db, { userId, id, at: clock.now() });
+      if (!row) throw notFound('Notification not found', 'NOTIFICATION_NOT_FOUND');
+      return row;
+    },
+
+    async markAllRead(userId: number) {
+      const updated = await markAllRead(db, { userId, at: clock.now() });
+      return { updated, unread_count: await countUnread(db, userId) };
+    },
+
+    /** A single-use ticket for the stream, valid 60 seconds; only its SHA-256 is stored. */
+    async issueStreamTicket(userId: number) {
+      const ticket = randomBytes(32).toString('base64url');
+      const now = clock.now();
+      const expiresAt = new Date(now.getTime() + STREAM_TICKET_TTL_SECONDS * 1000);
+      await insertStreamTicket(db, { userId, tokenHash: hashTicket(ticket), expiresAt, at: now });
+      return { ticket, expires_at: isoDateTime(expiresAt), expires_in: STREAM_TICKET_TTL_SECONDS };
+    },
+
+    /** Spends a ticket; the account it was issued to. */
+    async redeemStreamTicket(ticket: string) {
+      const userId = await consumeStreamTicket(db, { tokenHash: hashTicket(ticket), at: clock.now() });
+      const account = userId === undefined ? undefined : await findAccount(db, userId);
+      if (!account) throw invalidTicket();
+      return account;
+    },
+
+    unreadCount: (userId: number) => countUnread(db, userId),
+  };
+}
+
+export type NotificationService = ReturnType<typeof createNotificationService>;

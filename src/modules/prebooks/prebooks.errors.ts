@@ -1,0 +1,11 @@
+import type { AppError } from '../../http/errors.js';
+import { conflict, notFound } from '../../http/errors.js';
+
+export const bookNotFound = (): AppError => notFound('Book not found', 'BOOK_NOT_FOUND', 'book_id');
+export const bookInStock = (): AppError =>
+  conflict('Book is in stock — add to cart instead', 'PREBOOK_BOOK_IN_STOCK', 'book_id');
+export const duplicatePreBooking = (): AppError =>
+  conflict('You already have an active pre-booking for this book', 'PREBOOK_DUPLICATE', 'book_id');
+export const preBookingNotFound = (): AppError => notFound('Pre-booking not found', 'PREBOOK_NOT_FOUND');
+export const alreadyCancelled = (): AppError =>
+  conflict('Pre-booking is already cancelled', 'PREBOOK_ALREADY_CANCELLED');

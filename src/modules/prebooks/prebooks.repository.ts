@@ -1,0 +1,287 @@
+import { and, asc, count, desc, eq, inArray, isNull, min, type SQL, sql } from 'drizzle-orm';
+import type { DbOrTx } from '../../db/client.js';
+import { books } from '../books/books.table.js';
+import { users } from '../users/users.table.js';
+import { preBookings } from './prebooks.table.js';
+
+export type PreBookingStatus = 'waiting' | 'notified' | 'cancelled';
+
+export interface PreBookingRow {
+  id: number;
+  userId: number;
+  userEmail: string;
+  bookId: number;
+  bookTitle: string;
+  bookAuthor: string;
+  status: PreBookingStatus;
+  createdAt: Date;
+  notifiedAt: Date | null;
+  cancelledAt: Date | null;
+  stockChangeId: number | null;
+  convertedOrderId: number | null;
+  convertedAt: Date | null;
+  /** 1-based place among the book's waiting pre-bookings; null unless waiting. */
+  queuePosition: number | null;
+}
+
+const isWaiting = eq(preBookings.status, 'waiting');
+
+/**
+ * Pre-bookings matching `where`, one page, with their queue positions: one query, the positions computed by a
+ * window function over the waiting pre-bookings of the page's books only.
+ */
+export async function listPreBookings(
+  db: DbOrTx,
+  opts: { where: SQL | undefined; order: 'newest' | 'queue'; limit?: number; offset?: number },
+): Promise<PreBookingRow[]> {
+  const page = db.$with('page').as(
+    db
+      .select({
+        id: preBookings.id,
+        bookId: preBookings.bookId,
+        status: preBookings.status,
+        createdAt: preBookings.createdAt,
+      })
+      .from(preBookings)
+      .where(opts.where)
+      .orderBy(
+        ...(opts.order === 'newest'
+          ? [desc(preBookings.createdAt), desc(preBookings.id)]
+          : [asc(preBookings.createdAt), asc(preBookings.id)]),
+      )
+      .limit(opts.limit ?? 2 ** 31 - 1)
+      .offset(opts.offset ?? 0),
+  );
+  const queue = db.$with('queue').as(
+    db
+      .select({
+        id: preBookings.id,
+        position:
+          sql<number>`row_number() over (partition by ${preBookings.bookId} order by ${preBookings.createdAt}, ${preBookings.id})`.as(
+            'position',
+          ),
+      })
+      .from(preBookings)
+      .where(
+        and(
+          isWaiting,
+          inArray(
+            preBookings.bookId,
+            db.select({ bookId: page.bookId }).from(page).where(eq(page.status, 'waiting')),
+          ),
+        ),
+      ),
+  );
+  const rows = await db
+    .with(page, queue)
+    .select({
+      id: preBookings.id,
+      userId: preBookings.userId,
+      userEmail: users.email,
+      bookId: preBookings.bookId,
+      bookTitle: books.title,
+      bookAuthor: books.author,
+      status: preBookings.status,
+      createdAt: preBookings.createdAt,
+      notifiedAt: preBookings.notifiedAt,
+      cancelledAt: preBookings.cancelledAt,
+      stockChangeId: preBookings.stockChangeId,
+      convertedOrderId: preBookings.convertedOrderId,
+      convertedAt: preBookings.convertedAt,
+      queuePosition: sql<number | null>`${queue.position}`,
+    })
+    .from(page)
+    .innerJoin(preBookings, eq(preBookings.id, page.id))
+    .innerJoin(books, eq(books.id, preBookings.bookId))
+    .innerJoin(users, eq(users.id, preBookings.userId))
+    .leftJoin(queue, eq(queue.id, preBookings.id))
+    .orderBy(
+      ...(opts.order === 'newest'
+        ? [desc(preBookings.createdAt), desc(preBookings.id)]
+        : [asc(preBookings.createdAt), asc(preBookings.id)]),
+    );
+  return rows.map((r) => ({ ...r, queuePosition: r.status === 'waiting' ? Number(r.queuePosition) : null }));
+}
+
+export async function findPreBooking(db: DbOrTx, id: number): Promise<PreBookingRow | undefined> {
+  const [row] = await listPreBookings(db, { where: eq(preBookings.id, id), order: 'newest' });
+  return row;
+}
+
+export async function countPreBookings(db: DbOrTx, where: SQL | undefined): Promise<number> {
+  const [row] = await db.select({ n: count() }).from(preBookings).where(where);
+  return row?.n ?? 0;
+}
+
+export function preBookingFilter(f: { userId?: number; bookId?: number; status?: PreBookingStatus }) {
+  return and(
+    f.userId === undefined ? undefined : eq(preBookings.userId, f.userId),
+    f.bookId === undefined ? undefined : eq(preBookings.bookId, f.bookId),
+    f.status === undefined ? undefined : eq(preBookings.status, f.status),
+  );
+}
+
+/**
+ * Locks the book row in share mode: pre-bookings of one book proceed in parallel, while a restock (which locks the
+ * row FOR UPDATE) waits for them, and they wait for it. Undefined when the book does not exist.
+ */
+export async function lockBookForPreBooking(
+  tx: DbOrTx,
+  bookId: number,
+): Promise<{ id: number; stockQuantity: number } | undefined> {
+  const [row] = await tx
+    .select({ id: books.id, stockQuantity: books.stockQuantity })
+    .from(books)
+    .where(eq(books.id, bookId))
+    .for('share');
+  return row;
+}
+
+/** Inserts a waiting pre-booking; undefined when the caller already has one for the book. */
+export async function insertWaitingPreBooking(
+  tx: DbOrTx,
+  userId: number,
+  bookId: number,
+): Promise<number | undefined> {
+  const [row] = await tx
+    .insert(preBookings)
+    .values({ userId, bookId, status: 'waiting' })
+    .onConflictDoNothing({ target: [preBookings.userId, preBookings.bookId], where: isWaiting })
+    .returning({ id: preBookings.id });
+  return row?.id;
+}
+
+/** Cancels the user's pre-booking unless already cancelled; the previous status, or undefined if not theirs. */
+export async function cancelPreBooking(
+  tx: DbOrTx,
+  opts: { id: number; userId: number; at: Date },
+): Promise<'cancelled' | 'already-cancelled' | 'not-found'> {
+  const [updated] = await tx
+    .update(preBookings)
+    .set({ status: 'cancelled', cancelledAt: opts.at })
+    .where(
+      and(
+        eq(preBookings.id, opts.id),
+        eq(preBookings.userId, opts.userId),
+        sql`${preBookings.status} <> 'cancelled'`,
+      ),
+    )
+    .returning({ id: preBookings.id });
+  if (updated) return 'cancelled';
+  const [existing] = await tx
+    .select({ status: preBookings.status })
+    .from(preBookings)
+    .where(and(eq(preBookings.id, opts.id), eq(preBookings.userId, opts.userId)));
+  return existing ? 'already-cancelled' : 'not-found';
+}
+
+/**
+ * The restock: every waiting pre-booking of the book becomes notified by the stock change, in one statement.
+ * The caller holds the book row FOR UPDATE, so no pre-booking of the book can be added meanwhile.
+ */
+export async function notifyWaitingPreBookings(
+  tx: DbOrTx,
+  opts: { bookId: number; stockChangeId: number; at: Date },
+): Promise<number> {
+  const result = await tx.execute<{ n: number }>(sql`
+    WITH notified AS (
+      UPDATE ${preBookings}
+      SET status = 'notified', notified_at = ${opts.at.toISOString()}::timestamptz,
+          stock_change_id = ${opts.stockChangeId}
+      WHERE book_id = ${opts.bookId} AND status = 'waiting'
+      RETURNING id
+    )
+    SELECT count(*)::int AS n FROM notified`);
+  return result.rows[0]?.n ?? 0;
+}
+
+/** How many pre-bookings of the book are waiting, and how many of them belong to active accounts. */
+export async function countWaiting(
+  db: DbOrTx,
+  bookId: number,
+): Promise<{ waiting: number; activeAccounts: number }> {
+  const [row] = await db
+    .select({
+      waiting: count(),
+      activeAccounts: sql<number>`count(*) filter (where ${users.isActive})::int`,
+    })
+    .from(preBookings)
+    .innerJoin(users, eq(users.id, preBookings.userId))
+    .where(and(eq(preBookings.bookId, bookId), isWaiting));
+  return { waiting: row?.waiting ?? 0, activeAccounts: row?.activeAccounts ?? 0 };
+}
+
+/**
+ * Checkout conversion: the caller's notified, not yet converted pre-bookings of the ordered books point to the
+ * order. Runs inside the checkout transaction; returns the converted pre-booking ids.
+ */
+export async function recordPreBookingConversions(
+  tx: DbOrTx,
+  opts: { userId: number; orderId: number; bookIds: number[]; at: Date },
+): Promise<number[]> {
+  if (opts.bookIds.length === 0) return [];
+  const rows = await tx
+    .update(preBookings)
+    .set({ convertedOrderId: opts.orderId, convertedAt: opts.at })
+    .where(
+      and(
+        eq(preBookings.userId, opts.userId),
+        inArray(preBookings.bookId, opts.bookIds),
+        eq(preBookings.status, 'notified'),
+        isNull(preBookings.convertedAt),
+      ),
+    )
+    .returning({ id: preBookings.id });
+  return rows.map((r) => r.id).sort((a, b) => a - b);
+}
+
+export interface DemandRow {
+  bookId: number;
+  title: string;
+  author: string;
+  stockQuantity: number;
+  waitingCount: number;
+  oldestWaitingSince: Date | null;
+  notifiedCount: number;
+  convertedCount: number;
+  cancelledCount: number;
+}
+
+/** Books with pre-bookings, ranked by how many readers wait for them. */
+export async function preBookingDemand(
+  db: DbOrTx,
+  opts: { limit: number; offset: number },
+): Promise<{ rows: DemandRow[]; total: number }> {
+  const waitingCount = sql<number>`count(*) filter (where ${preBookings.status} = 'waiting')::int`;
+  const oldest = min(
+    sql<Date>`case when ${preBookings.status} = 'waiting' then ${preBookings.createdAt} end`,
+  );
+  const [rows, totals] = await Promise.all([
+    db
+      .select({
+        bookId: books.id,
+        title: books.title,
+        author: books.author,
+        stockQuantity: books.stockQuantity,
+        waitingCount,
+        oldestWaitingSince: sql<string | null>`${oldest}`,
+        notifiedCount: sql<number>`count(*) filter (where ${preBookings.notifiedAt} is not null)::int`,
+        convertedCount: sql<number>`count(*) filter (where ${preBookings.convertedAt} is not null)::int`,
+        cancelledCount: sql<number>`count(*) filter (where ${preBookings.status} = 'cancelled')::int`,
+      })
+      .from(preBookings)
+      .innerJoin(books, eq(books.id, preBookings.bookId))
+      .groupBy(books.id)
+      .orderBy(desc(waitingCount), sql`${oldest} asc nulls last`, asc(books.id))
+      .limit(opts.limit)
+      .offset(opts.offset),
+    db.select({ n: sql<number>`count(distinct ${preBookings.bookId})::int` }).from(preBookings),
+  ]);
+  return {
+    rows: rows.map((r) => ({
+      ...r,
+      oldestWaitingSince: r.oldestWaitingSince === null ? null : new Date(r.oldestWaitingSince),
+    })),
+    total: totals[0]?.n ?? 0,
+  };
+}

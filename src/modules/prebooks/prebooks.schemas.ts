@@ -1,0 +1,103 @@
+import { z } from 'zod';
+import { adminPageQuery, dateTime, isoDateTime, laxInt } from '../../http/schemas.js';
+import type { DemandRow, PreBookingRow } from './prebooks.repository.js';
+
+export const preBookingStatus = z.enum(['waiting', 'notified', 'cancelled']);
+
+export const createPreBookingBody = z.object({ book_id: laxInt() });
+
+export const preBookingParams = z.object({ prebook_id: laxInt() });
+
+export const preBookingResponse = z
+  .object({
+    id: z.int(),
+    book_id: z.int(),
+    book_title: z.string(),
+    book_author: z.string(),
+    status: preBookingStatus,
+    created_at: dateTime,
+    notified_at: dateTime.nullable(),
+    cancelled_at: dateTime.nullable(),
+    queue_position: z.int().nullable().meta({
+      description: '1-based place in the queue of the book (first come, first served); null unless waiting',
+    }),
+    stock_change_id: z
+      .int()
+      .nullable()
+      .meta({ description: 'The stock change that notified this pre-booking' }),
+    converted_order_id: z
+      .int()
+      .nullable()
+      .meta({ description: 'The order that bought the book after the alert' }),
+    converted_at: dateTime.nullable(),
+  })
+  .meta({ id: 'PreBookResponse' });
+
+export const preBookingList = z.object({ items: z.array(preBookingResponse) });
+
+export const adminPreBookingResponse = preBookingResponse
+  .extend({ user_id: z.int(), user_email: z.string() })
+  .meta({ id: 'AdminPreBookResponse' });
+
+export const adminPreBookingQuery = z.object({
+  ...adminPageQuery,
+  book_id: laxInt().optional(),
+  status: preBookingStatus.optional(),
+});
+
+export const demandQuery = z.object(adminPageQuery);
+
+export const demandItem = z
+  .object({
+    book_id: z.int(),
+    title: z.string(),
+    author: z.string(),
+    stock_quantity: z.int(),
+    waiting_count: z.int(),
+    oldest_waiting_since: dateTime.nullable(),
+    notified_count: z.int(),
+    converted_count: z.int(),
+    cancelled_count: z.int(),
+    conversion_rate: z
+      .number()
+      .nullable()
+      .meta({ description: 'converted / notified, rounded to 4 places; null when nobody was notified' }),
+  })
+  .meta({ id: 'PreBookDemandItem' });
+
+export function toPreBookingResponse(row: PreBookingRow): z.infer<typeof preBookingResponse> {
+  return {
+    id: row.id,
+    book_id: row.bookId,
+    book_title: row.bookTitle,
+    book_author: row.bookAuthor,
+    status: row.status,
+    created_at: isoDateTime(row.createdAt),
+    notified_at: isoDateTime(row.notifiedAt),
+    cancelled_at: isoDateTime(row.cancelledAt),
+    queue_position: row.queuePosition,
+    stock_change_id: row.stockChangeId,
+    converted_order_id: row.convertedOrderId,
+    converted_at: isoDateTime(row.convertedAt),
+  };
+}
+
+export function toAdminPreBookingResponse(row: PreBookingRow): z.infer<typeof adminPreBookingResponse> {
+  return { ...toPreBookingResponse(row), user_id: row.userId, user_email: row.userEmail };
+}
+
+export function toDemandItem(row: DemandRow): z.infer<typeof demandItem> {
+  return {
+    book_id: row.bookId,
+    title: row.title,
+    author: row.author,
+    stock_quantity: row.stockQuantity,
+    waiting_count: row.waitingCount,
+    oldest_waiting_since: isoDateTime(row.oldestWaitingSince),
+    notified_count: row.notifiedCount,
+    converted_count: row.convertedCount,
+    cancelled_count: row.cancelledCount,
+    conversion_rate:
+      row.notifiedCount === 0 ? null : Math.round((row.convertedCount / row.notifiedCount) * 10_000) / 10_000,
+  };
+}

@@ -1,0 +1,119 @@
+import type { DbOrTx } from '../../db/client.js';
+import type { Deps } from '../../deps.js';
+import { notFound } from '../../http/errors.js';
+import type { BookRow } from '../books/books.table.js';
+import { createRestockNotifications } from '../notifications/notifications.repository.js';
+import { enqueueRestockEmails } from '../prebooks/prebooks.jobs.js';
+import { countWaiting, notifyWaitingPreBookings } from '../prebooks/prebooks.repository.js';
+import { findBookById } from '../books/books.repository.js';
+import {
+  insertStockChange,
+  listStockChanges,
+  lockBookForStockChange,
+  setNotifiedCount,
+  writeStock,
+} from './stock.repository.js';
+
+const bookNotFound = () => notFound('Book not found', 'BOOK_NOT_FOUND', 'book_id');
+
+/** Only a move from zero to a positive stock is a restock (contract §3.3): it notifies the waiting readers. */
+export const isRestock = (oldQuantity: number, newQuantity: number) => oldQuantity === 0 && newQuantity > 0;
+
+export interface StockChangeResult {
+  book: BookRow;
+  stockChangeId: number;
+  notified: number;
+  emailsQueued: number;
+}
+
+/**
+ * The one way stock changes, inside the caller's transaction: locks the book row, writes the new stock, records
+ * the change and, on a restock, notifies every waiting pre-booking (in-app notification and e-mail job) in the
+ * same transaction, so that either all of it commits or none.
+ */
+export async function changeStock(
+  tx: DbOrTx,
+  opts: { bookId: number; quantity: number; changedBy: number | null; at: Date; storeUrl: string },
+): Promise<StockChangeResult> {
+  const locked = await lockBookForStockChange(tx, opts.bookId);
+  if (!locked) throw bookNotFound();
+  const book = await writeStock(tx, opts.bookId, opts.quantity, opts.at);
+  const stockChangeId = await insertStockChange(tx, {
+    bookId: opts.bookId,
+    changedBy: opts.changedBy,
+    oldQuantity: locked.stockQuantity,
+    newQuantity: opts.quantity,
+    at: opts.at,
+  });
+  if (!isRestock(locked.stockQuantity, opts.quantity)) {
+    return { book, stockChangeId, notified: 0, emailsQueued: 0 };
+  }
+  const notified = await notifyWaitingPreBookings(tx, {
+    bookId: opts.bookId,
+    stockChangeId,
+    at: opts.at,
+  });
+  if (notified === 0) return { book, stockChangeId, notified, emailsQueued: 0 };
+  await createRestockNotifications(tx, {
+    bookId: book.id,
+    stockChangeId,
+    bookTitle: book.title,
+    bookAuthor: book.author,
+    bookUrl: `${opts.storeUrl}/books/${book.id}`,
+    at: opts.at,
+  });
+  const emailsQueued = await enqueueRestockEmails(tx, { bookId: book.id, stockChangeId });
+  await setNotifiedCount(tx, stockChangeId, notified);
+  return { book, stockChangeId, notified, emailsQueued };
+}
+
+export function createStockService(deps: Pick<Deps, 'db' | 'clock' | 'config' | 'log'>) {
+  const { db, clock, config, log } = deps;
+
+  return {
+    async setStock(bookId: number, quantity: number, changedBy: number): Promise<BookRow> {
+      const started = performance.now();
+      const result = await db.transaction((tx) =>
+        changeStock(tx, { bookId, quantity, changedBy, at: clock.now(), storeUrl: config.STORE_URL }),
+      );
+      if (result.notified > 0) {
+        log.info(
+          {
+            bookId,
+            stockChangeId: result.stockChangeId,
+            notified: result.notified,
+            emailsQueued: result.emailsQueued,
+            ms: Math.round(performance.now() - started),
+          },
+          'restock committed',
+        );
+      }
+      return result.book;
+    },
+
+    async history(bookId: number, page: number, perPage: number) {
+      if (!(await findBookById(db, bookId))) throw bookNotFound();
+      return listStockChanges(db, { bookId, limit: perPage, offset: (page - 1) * perPage });
+    },
+
+    /** What setting the stock to `quantity` would do now, without doing it. */
+    async preview(bookId: number, quantity: number) {
+      const book = await findBookById(db, bookId);
+      if (!book) throw bookNotFound();
+      const waiting = await countWaiting(db, bookId);
+      const wouldNotify = isRestock(book.stockQuantity, quantity) && waiting.waiting > 0;
+      return {
+        book_id: book.id,
+        current_stock: book.stockQuantity,
+        quantity,
+        is_restock: isRestock(book.stockQuantity, quantity),
+        would_notify: wouldNotify,
+        waiting_count: waiting.waiting,
+        notify_count: wouldNotify ? waiting.waiting : 0,
+        email_count: wouldNotify ? waiting.activeAccounts : 0,
+      };
+    },
+  };
+}
+
+export type StockService = ReturnType<typeof createStockService>;
