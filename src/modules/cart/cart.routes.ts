@@ -1,4 +1,90 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import type { RouteContext } from '../../app.js';
+import { currentUser } from '../../http/auth.js';
+import { errorResponses } from '../../http/schemas.js';
+import {
+  addCartItemBody,
+  cartItemParams,
+  cartItemResponse,
+  cartResponse,
+  updateCartItemBody,
+} from './cart.schemas.js';
+import { createCartService } from './cart.service.js';
 
-export const cartRoutes: FastifyPluginAsyncZod<RouteContext> = async (_app, _ctx) => {};
+export const cartRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { deps, guards }) => {
+  const service = createCartService(deps);
+  const tags = ['cart'];
+  const security = [{ bearerAuth: [] }];
+
+  app.get(
+    '/cart',
+    {
+      preValidation: guards.activeUser,
+      schema: {
+        tags,
+        summary: "The caller's cart with live prices and totals",
+        security,
+        response: { 200: cartResponse, ...errorResponses(401, 403) },
+      },
+    },
+    async (request) => service.getCart(currentUser(request).id),
+  );
+
+  app.post(
+    '/cart/items',
+    {
+      preValidation: guards.activeUser,
+      schema: {
+        tags,
+        summary: 'Add a book to the cart (quantity 1..999)',
+        security,
+        body: addCartItemBody,
+        response: { 201: cartItemResponse, ...errorResponses(401, 403, 404, 409, 422) },
+      },
+    },
+    async (request, reply) => {
+      const item = await service.addItem(
+        currentUser(request).id,
+        request.body.book_id,
+        request.body.quantity,
+      );
+      return reply.code(201).send(item);
+    },
+  );
+
+  app.put(
+    '/cart/items/:item_id',
+    {
+      preValidation: guards.activeUser,
+      schema: {
+        tags,
+        summary: 'Change the quantity of a cart item (1..999)',
+        security,
+        params: cartItemParams,
+        body: updateCartItemBody,
+        response: { 200: cartItemResponse, ...errorResponses(401, 403, 404, 422) },
+      },
+    },
+    async (request) =>
+      service.updateItem(currentUser(request).id, request.params.item_id, request.body.quantity),
+  );
+
+  app.delete(
+    '/cart/items/:item_id',
+    {
+      preValidation: guards.activeUser,
+      schema: {
+        tags,
+        summary: 'Remove an item from the cart',
+        security,
+        params: cartItemParams,
+        response: { 204: z.null().meta({ description: 'Removed' }), ...errorResponses(401, 403, 404, 422) },
+      },
+    },
+    async (request, reply) => {
+      await service.removeItem(currentUser(request).id, request.params.item_id);
+      return reply.code(204).send(null);
+    },
+  );
+};

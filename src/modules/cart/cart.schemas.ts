@@ -1,0 +1,43 @@
+import { z } from 'zod';
+import { laxInt, money } from '../../http/schemas.js';
+
+export const MAX_CART_QUANTITY = 999;
+
+export const addCartItemBody = z.object({
+  book_id: laxInt(),
+  quantity: laxInt({ min: 1, max: MAX_CART_QUANTITY }).default(1),
+});
+
+export const updateCartItemBody = z.object({
+  quantity: laxInt({ min: 1, max: MAX_CART_QUANTITY }),
+});
+
+export const cartItemParams = z.object({ item_id: laxInt() });
+
+export const cartBookSummary = z.object({
+  id: z.int(),
+  title: z.string(),
+  author: z.string(),
+  price: money,
+  cover_image_url: z.string().nullable(),
+});
+
+export const cartItemResponse = z
+  .object({
+    id: z.int(),
+    book_id: z.int(),
+    quantity: z.int(),
+    book: cartBookSummary,
+  })
+  .meta({ id: 'CartItemResponse' });
+
+export const cartResponse = z
+  .object({
+    items: z.array(cartItemResponse),
+    total_items: z.int(),
+    total_price: money,
+  })
+  .meta({ id: 'CartResponse' });
+
+export type CartItemResponse = z.infer<typeof cartItemResponse>;
+export type CartResponse = z.infer<typeof cartResponse>;
