@@ -1,6 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Deps } from '../../deps.js';
-import type { DbOrTx } from '../../db/client.js';
+import type { Db, DbOrTx } from '../../db/client.js';
 import { AppError, conflict } from '../../http/errors.js';
 import { DEACTIVATED } from '../../http/auth.js';
 import type { UserRow } from '../users/users.table.js';
@@ -122,6 +122,34 @@ export function createAuthService(deps: Deps) {
   }
 
   return { register, login, refresh, logout, startSession };
+}
+
+export type AdminOutcome = { outcome: 'created' | 'promoted' | 'unchanged'; user: UserRow };
+
+/**
+ * `npm run admin:create`: promotes an existing account (matched regardless of case, password unchanged),
+ * or creates an admin account when none exists; the password is asked for only in that case.
+ */
+export async function ensureAdmin(
+  db: Db,
+  email: string,
+  password: () => Promise<string>,
+): Promise<AdminOutcome> {
+  const existing = await repo.findUserByEmail(db, email);
+  if (existing) return promote(db, existing);
+  const hashedPassword = await hashPassword(await password());
+  const created = await repo.insertUser(db, { email, hashedPassword, role: 'admin' });
+  if (created) return { outcome: 'created', user: created };
+  // Registered meanwhile: promote that account instead.
+  const raced = await repo.findUserByEmail(db, email);
+  if (!raced) throw new Error('the account vanished while it was being created');
+  return promote(db, raced);
+}
+
+async function promote(db: Db, user: UserRow): Promise<AdminOutcome> {
+  if (user.role === 'admin') return { outcome: 'unchanged', user };
+  await repo.setUserRole(db, user.id, 'admin');
+  return { outcome: 'promoted', user: { ...user, role: 'admin' } };
 }
 
 const emailConflict = () => conflict('Email already registered', 'AUTH_EMAIL_CONFLICT', 'email');
