@@ -1,4 +1,50 @@
+import { mkdir } from 'node:fs/promises';
+import multipart from '@fastify/multipart';
+import fastifyStatic from '@fastify/static';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import type { RouteContext } from '../../app.js';
+import { errorResponses } from '../../http/schemas.js';
+import { createUploadsService, MAX_IMAGE_BYTES, missingFile } from './uploads.service.js';
 
-export const uploadsRoutes: FastifyPluginAsyncZod<RouteContext> = async (_app, _ctx) => {};
+export const uploadsRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { deps, guards }) => {
+  const service = createUploadsService(deps);
+  await mkdir(service.uploadDir, { recursive: true });
+
+  // The app parses JSON only; multipart is accepted in this plugin's scope alone. busboy stops one byte past
+  // the limit, so the service sees the excess and answers 413.
+  await app.register(multipart, {
+    throwFileSizeLimit: false,
+    limits: { fileSize: MAX_IMAGE_BYTES + 1, files: 5, fields: 20, parts: 30, fieldSize: 64 * 1024 },
+  });
+
+  await app.register(fastifyStatic, {
+    root: service.uploadDir,
+    prefix: '/uploads/',
+    decorateReply: false,
+    index: false,
+    dotfiles: 'ignore',
+    cacheControl: false,
+  });
+
+  app.post(
+    '/uploads/images',
+    {
+      preValidation: guards.admin,
+      bodyLimit: MAX_IMAGE_BYTES + 1024 * 1024,
+      schema: {
+        tags: ['uploads'],
+        summary: 'Upload a cover image (admin): JPEG, PNG or WebP, at most 5 MiB, judged by its bytes',
+        description:
+          'multipart/form-data with the image in the part `file`. Answers the public URL of the file.',
+        consumes: ['multipart/form-data'],
+        security: [{ bearerAuth: [] }],
+        response: { 200: z.object({ url: z.string() }), ...errorResponses(400, 401, 403, 413, 422) },
+      },
+    },
+    async (request) => {
+      if (!request.isMultipart()) throw missingFile();
+      return service.saveImage(request.parts());
+    },
+  );
+};
