@@ -1,0 +1,172 @@
+import type { Deps } from '../../deps.js';
+import { isUniqueViolation } from '../../db/errors.js';
+import { centsToMoney, formatMoney, isoDateTime, moneyToCents } from '../../http/schemas.js';
+import {
+  cartEmpty,
+  insufficientStock,
+  itemsUnavailable,
+  orderNotFound,
+  paymentFailed,
+  type StockShortage,
+} from './orders.errors.js';
+import { enqueueOrderConfirmation } from './orders.jobs.js';
+import {
+  decrementStock,
+  deleteCartItems,
+  findCheckoutLines,
+  findOrder,
+  findOrderIdByIdempotencyKey,
+  findOrderLines,
+  findOrders,
+  insertOrder,
+  insertOrderItems,
+  lockBooks,
+  lockCart,
+  type OrderLineRow,
+  type OrderRow,
+} from './orders.repository.js';
+import type { OrderItemResponse, OrderResponse } from './orders.schemas.js';
+
+export interface CheckoutRequest {
+  userId: number;
+  forcePaymentFailure: boolean;
+  idempotencyKey?: string;
+}
+
+function toOrder(order: OrderRow, lines: OrderLineRow[]): OrderResponse {
+  const items: OrderItemResponse[] = lines.map((l) => ({
+    id: l.id,
+    book_id: l.book_id,
+    quantity: l.quantity,
+    unit_price: formatMoney(l.unit_price),
+    book:
+      l.book_id === null || l.title === null
+        ? null
+        : {
+            id: l.book_id,
+            title: l.title,
+            author: l.author ?? '',
+            cover_image_url: l.cover_image_url,
+            price: l.price === null ? null : formatMoney(l.price),
+          },
+  }));
+  return {
+    id: order.id,
+    status: order.status,
+    created_at: isoDateTime(new Date(order.created_at)),
+    items,
+    total_price: centsToMoney(lines.reduce((sum, l) => sum + moneyToCents(l.unit_price) * l.quantity, 0)),
+  };
+}
+
+export function createOrdersService(deps: Pick<Deps, 'db' | 'config'>) {
+  const { db, config } = deps;
+
+  /** Orders with their lines, loaded in two queries whatever the number of orders. */
+  async function withLines(orders: OrderRow[]): Promise<OrderResponse[]> {
+    const lines = await findOrderLines(
+      db,
+      orders.map((o) => o.id),
+    );
+    const byOrder = new Map<number, OrderLineRow[]>();
+    for (const line of lines) {
+      const list = byOrder.get(line.order_id) ?? [];
+      list.push(line);
+      byOrder.set(line.order_id, list);
+    }
+    return orders.map((o) => toOrder(o, byOrder.get(o.id) ?? []));
+  }
+
+  async function getOrder(orderId: number, userId?: number): Promise<OrderResponse> {
+    const order = await findOrder(db, orderId);
+    if (!order || (userId !== undefined && order.user_id !== userId)) throw orderNotFound();
+    const [response] = await withLines([order]);
+    return response!;
+  }
+
+  function paymentDeclined(force: boolean): boolean {
+    return (
+      force || (config.MOCK_PAYMENT_DECLINE_RATE > 0 && Math.random() < config.MOCK_PAYMENT_DECLINE_RATE)
+    );
+  }
+
+  /**
+   * One short transaction (contract §5.3 with §7.9): lock the cart (serialises checkouts of one cart), lock the
+   * books in ascending id order, validate every line, take the mock payment, then write the order, decrement
+   * stock, empty the cart and enqueue the confirmation e-mail. Returns the order id.
+   */
+  async function placeOrder(req: CheckoutRequest): Promise<number> {
+    return db.transaction(async (tx) => {
+      const cartId = await lockCart(tx, req.userId);
+      if (req.idempotencyKey !== undefined) {
+        // After the cart lock: a concurrent retry with the same key waits here and then finds the first order.
+        const existing = await findOrderIdByIdempotencyKey(tx, req.userId, req.idempotencyKey);
+        if (existing !== undefined) return existing;
+      }
+      if (cartId === undefined) throw cartEmpty();
+      const cartLines = await findCheckoutLines(tx, cartId);
+      if (cartLines.length === 0) throw cartEmpty();
+
+      const books = await lockBooks(
+        tx,
+        cartLines.map((l) => l.book_id),
+      );
+      const bookById = new Map(books.map((b) => [b.id, b]));
+      if (cartLines.some((l) => !bookById.has(l.book_id))) throw itemsUnavailable();
+      const shortages: StockShortage[] = cartLines
+        .filter((l) => bookById.get(l.book_id)!.stock_quantity < l.quantity)
+        .map((l) => ({
+          book_id: l.book_id,
+          requested: l.quantity,
+          available: bookById.get(l.book_id)!.stock_quantity,
+        }));
+      if (shortages.length > 0) throw insufficientStock(shortages);
+      if (paymentDeclined(req.forcePaymentFailure)) throw paymentFailed();
+
+      const order = await insertOrder(tx, req.userId, req.idempotencyKey);
+      const lines = cartLines.map((l) => ({
+        book_id: l.book_id,
+        quantity: l.quantity,
+        unit_price: bookById.get(l.book_id)!.price,
+      }));
+      await insertOrderItems(tx, order.id, lines);
+      // Pre-booking conversions are recorded here (same transaction, after the order lines exist).
+      await decrementStock(tx, lines);
+      await deleteCartItems(
+        tx,
+        cartLines.map((l) => l.id),
+      );
+      await enqueueOrderConfirmation(tx, order.id);
+      return order.id;
+    });
+  }
+
+  return {
+    async checkout(req: CheckoutRequest): Promise<OrderResponse> {
+      let orderId: number;
+      try {
+        orderId = await placeOrder(req);
+      } catch (err) {
+        // Two retries with one key from two carts cannot happen (one cart per user); this is the last guard.
+        if (req.idempotencyKey === undefined || !isUniqueViolation(err, 'uq_orders_user_idempotency_key'))
+          throw err;
+        const existing = await findOrderIdByIdempotencyKey(db, req.userId, req.idempotencyKey);
+        if (existing === undefined) throw err;
+        orderId = existing;
+      }
+      return getOrder(orderId, req.userId);
+    },
+
+    async listOrders(userId: number): Promise<OrderResponse[]> {
+      return withLines(await findOrders(db, userId));
+    },
+
+    async listAllOrders(): Promise<OrderResponse[]> {
+      return withLines(await findOrders(db, undefined));
+    },
+
+    getOrder,
+  };
+}
+
+export type OrdersService = ReturnType<typeof createOrdersService>;
