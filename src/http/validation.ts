@@ -139,7 +139,9 @@ function toPydantic(issue: z.core.$ZodIssue, input: unknown, parent: unknown): O
     }
     case 'invalid_format': {
       if (issue.format === 'regex') {
-        const pattern = (issue as { pattern?: string }).pattern ?? '';
+        // Zod reports the RegExp as "/source/flags"; Pydantic reports the bare source.
+        const raw = (issue as { pattern?: string }).pattern ?? '';
+        const pattern = /^\/(.*)\/[a-z]*$/s.exec(raw)?.[1] ?? raw;
         return {
           type: 'string_pattern_mismatch',
           msg: `String should match pattern '${pattern}'`,
