@@ -552,6 +552,13 @@ describe('DELETE /admin/reviews/bulk', () => {
     expect(many.json().detail[0]).toMatchObject({ type: 'too_long', loc: ['body', 'review_ids'] });
     const bad = await bulk(admin, { review_ids: ['x'] });
     expect(bad.json().detail[0]).toMatchObject({ type: 'int_parsing', loc: ['body', 'review_ids', 0] });
+    const plain = await t.app.inject({
+      method: 'DELETE',
+      url: '/admin/reviews/bulk',
+      headers: { ...admin.auth, 'content-type': 'text/plain' },
+      payload: '{"review_ids": [1]}',
+    });
+    expect(plain.statusCode).toBe(415);
     const missing = await t.app.inject({ method: 'DELETE', url: '/admin/reviews/bulk', headers: admin.auth });
     expect(missing.statusCode).toBe(422);
     expect(missing.json().detail[0]).toMatchObject({ type: 'missing', loc: ['body'] });

@@ -65,8 +65,14 @@ export const reviewResponse = z
   .meta({ id: 'ReviewResponse' });
 export type ReviewResponse = z.infer<typeof reviewResponse>;
 
+/** 409 body: DUPLICATE_REVIEW carries `existing_review_id`; any other 409 is a plain error body. */
 export const duplicateReviewBody = z
-  .object({ detail: z.string(), code: z.literal('DUPLICATE_REVIEW'), existing_review_id: z.int() })
+  .looseObject({
+    detail: z.string(),
+    code: z.string(),
+    field: z.string().optional(),
+    existing_review_id: z.int().optional(),
+  })
   .meta({ id: 'DuplicateReviewResponse' });
 
 export const adminReviewsQuery = z.object({
