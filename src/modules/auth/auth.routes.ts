@@ -2,11 +2,22 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { RouteContext } from '../../app.js';
 import { errorResponses } from '../../http/schemas.js';
-import { loginBody, refreshTokenBody, registerBody, tokenResponse } from './auth.schemas.js';
+import { createGoogleSignIn } from './auth.google.js';
+import {
+  googleCallbackQuery,
+  googleTokenBody,
+  loginBody,
+  refreshTokenBody,
+  registerBody,
+  tokenResponse,
+} from './auth.schemas.js';
 import { createAuthService } from './auth.service.js';
 
 export const authRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { deps }) => {
   const service = createAuthService(deps);
+  const google = createGoogleSignIn(deps, service);
+  // Google endpoints answer 503 while GOOGLE_CLIENT_ID is unset, before any validation.
+  const googleConfigured = async () => google.assertConfigured();
   const rateLimit = { max: deps.config.AUTH_RATE_LIMIT_PER_MINUTE, timeWindow: 60_000 };
 
   app.post(
@@ -78,5 +89,68 @@ export const authRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { dep
       await service.logout(request.body.refresh_token);
       return reply.code(204).send(null);
     },
+  );
+
+  app.get(
+    '/auth/google',
+    {
+      preValidation: googleConfigured,
+      schema: {
+        tags: ['auth'],
+        summary: 'Start Google sign-in (redirect to Google)',
+        description:
+          'Redirects (302) to the Google consent page with `state`, `nonce` and PKCE; the state is kept in a ' +
+          'signed HttpOnly cookie `session` for 10 minutes. 503 AUTH_OAUTH_NOT_CONFIGURED while ' +
+          'GOOGLE_CLIENT_ID is unset.',
+        response: {
+          302: z.null().meta({ description: 'Redirect to the authorization endpoint (Location header)' }),
+          ...errorResponses(503),
+        },
+      },
+    },
+    async (_request, reply) => {
+      const { location, cookie } = await google.begin();
+      return reply.header('set-cookie', cookie).redirect(location, 302);
+    },
+  );
+
+  app.get(
+    '/auth/google/callback',
+    {
+      preValidation: googleConfigured,
+      schema: {
+        tags: ['auth'],
+        summary: 'Finish Google sign-in (Google redirects the browser here)',
+        description:
+          'Checks `state` against the `session` cookie, exchanges the code, verifies the ID token and signs ' +
+          'in: the account linked to this Google identity, else the account with that e-mail (which gets ' +
+          'linked), else a new account without password.',
+        querystring: googleCallbackQuery,
+        response: { 200: tokenResponse, ...errorResponses(401, 422, 503) },
+      },
+    },
+    async (request, reply) => {
+      if (request.headers.cookie?.includes('session='))
+        void reply.header('set-cookie', google.clearStateCookie());
+      return google.callback(request.query, request.headers.cookie);
+    },
+  );
+
+  app.post(
+    '/auth/google/token',
+    {
+      preValidation: googleConfigured,
+      config: { rateLimit },
+      schema: {
+        tags: ['auth'],
+        summary: 'Sign in with a Google ID token',
+        description:
+          'For clients that obtained a Google ID token themselves (e.g. NextAuth). The token is verified ' +
+          "against the issuer's keys, with audience GOOGLE_CLIENT_ID; same account linking as the callback.",
+        body: googleTokenBody,
+        response: { 200: tokenResponse, ...errorResponses(401, 422, 429, 503) },
+      },
+    },
+    async (request) => google.exchangeIdToken(request.body.id_token),
   );
 };

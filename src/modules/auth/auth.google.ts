@@ -1,0 +1,141 @@
+import type { Deps } from '../../deps.js';
+import type { Tx } from '../../db/client.js';
+import { AppError } from '../../http/errors.js';
+import type { UserRow } from '../users/users.table.js';
+import { normalizeEmail } from './auth.email.js';
+import {
+  createOidcClient,
+  OidcInvalidTokenError,
+  OidcProviderError,
+  OidcUnavailableError,
+  type IdTokenClaims,
+} from './auth.oidc.js';
+import { codeChallenge, createStateCookies, newOAuthState } from './auth.oauth-state.js';
+import * as repo from './auth.repository.js';
+import { USER_INACTIVE, type AuthService } from './auth.service.js';
+import type { TokenResponse } from './auth.schemas.js';
+
+const PROVIDER = 'google';
+
+const unauthorized = (detail: string, code: string) =>
+  new AppError(401, detail, code, undefined, undefined, { 'WWW-Authenticate': 'Bearer' });
+const oauthFailed = (description: string) =>
+  unauthorized(`Google authentication failed: ${description}`, 'AUTH_OAUTH_FAILED');
+const CSRF = 'CSRF Warning! State not equal in request and response.';
+const NO_EMAIL = () => unauthorized('Could not retrieve email from Google', 'AUTH_OAUTH_NO_EMAIL');
+const UNVERIFIED = () => unauthorized('Google email is not verified', 'AUTH_OAUTH_EMAIL_UNVERIFIED');
+const INVALID_TOKEN = () => unauthorized('Invalid Google token', 'AUTH_GOOGLE_INVALID_TOKEN');
+export const NOT_CONFIGURED = () => new AppError(503, 'OAuth not configured', 'AUTH_OAUTH_NOT_CONFIGURED');
+const UNAVAILABLE = () =>
+  new AppError(
+    503,
+    'Google sign-in is temporarily unavailable',
+    'AUTH_OAUTH_UNAVAILABLE',
+    undefined,
+    undefined,
+    {
+      'Retry-After': '5',
+    },
+  );
+
+/** Google sign-in (contract §2.8 with §7.16): the redirect flow and the ID-token exchange. */
+export function createGoogleSignIn(deps: Deps, auth: AuthService) {
+  const { config, clock, db, log } = deps;
+  const configured = config.GOOGLE_CLIENT_ID !== undefined;
+  const oidc = createOidcClient(config);
+  const cookies = createStateCookies(config.SECRET_KEY, config.PUBLIC_BASE_URL.startsWith('https:'));
+
+  function assertConfigured() {
+    if (!configured) throw NOT_CONFIGURED();
+  }
+
+  function providerDown(err: unknown): never {
+    if (err instanceof OidcUnavailableError) {
+      log.warn({ err }, 'OpenID Connect provider unavailable');
+      throw UNAVAILABLE();
+    }
+    throw err;
+  }
+
+  /** The URL to send the browser to, and the cookie that remembers what we asked for. */
+  async function begin(): Promise<{ location: string; cookie: string }> {
+    assertConfigured();
+    const state = newOAuthState();
+    const location = await oidc
+      .authorizationUrl({
+        state: state.state,
+        nonce: state.nonce,
+        codeChallenge: codeChallenge(state.verifier),
+      })
+      .catch(providerDown);
+    return { location, cookie: cookies.serialize(state, clock.now()) };
+  }
+
+  async function callback(
+    query: { code?: string; state?: string; error?: string; error_description?: string },
+    cookieHeader: string | undefined,
+  ): Promise<TokenResponse> {
+    assertConfigured();
+    if (query.error !== undefined) throw oauthFailed(query.error_description ?? 'None');
+    const saved = cookies.parse(cookieHeader, clock.now());
+    if (!saved || query.state === undefined || query.state !== saved.state) throw oauthFailed(CSRF);
+    if (!query.code) throw oauthFailed('missing authorization code');
+
+    let claims: IdTokenClaims;
+    try {
+      const idToken = await oidc.exchangeCode(query.code, saved.verifier);
+      claims = await oidc.verifyIdToken(idToken, saved.nonce);
+    } catch (err) {
+      if (err instanceof OidcProviderError) throw oauthFailed(err.description);
+      if (err instanceof OidcInvalidTokenError) throw oauthFailed('invalid ID token');
+      return providerDown(err);
+    }
+    return signIn(claims);
+  }
+
+  async function exchangeIdToken(idToken: string): Promise<TokenResponse> {
+    assertConfigured();
+    let claims: IdTokenClaims;
+    try {
+      claims = await oidc.verifyIdToken(idToken);
+    } catch (err) {
+      if (err instanceof OidcInvalidTokenError) throw INVALID_TOKEN();
+      return providerDown(err);
+    }
+    return signIn(claims);
+  }
+
+  async function signIn(claims: IdTokenClaims): Promise<TokenResponse> {
+    const email = typeof claims.email === 'string' ? normalizeEmail(claims.email) : undefined;
+    if (!email?.ok) throw NO_EMAIL();
+    if (claims.email_verified !== true && claims.email_verified !== 'true') throw UNVERIFIED();
+    const user = await db.transaction((tx) => linkedUser(tx, claims.sub, email.email));
+    if (!user.isActive) throw USER_INACTIVE();
+    return auth.startSession(user);
+  }
+
+  /**
+   * The linking rule: the account already linked to this Google identity; else the account with this
+   * e-mail (any case) gets linked; else a new password-less account. Concurrent sign-ins of one identity
+   * meet on uq_oauth_provider_account and ix_users_email and then read the winner's rows.
+   */
+  async function linkedUser(tx: Tx, sub: string, email: string): Promise<UserRow> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const linkedId = await repo.findOAuthUserId(tx, PROVIDER, sub);
+      if (linkedId !== undefined) {
+        const linked = await repo.findUserById(tx, linkedId);
+        if (linked) return linked;
+      }
+      const user =
+        (await repo.findUserByEmail(tx, email)) ??
+        (await repo.insertUser(tx, { email, hashedPassword: null })) ??
+        (await repo.findUserByEmail(tx, email));
+      if (!user) continue;
+      if (await repo.insertOAuthAccount(tx, { userId: user.id, provider: PROVIDER, accountId: sub }))
+        return user;
+    }
+    throw new Error(`could not link Google account ${sub}`);
+  }
+
+  return { configured, assertConfigured, begin, callback, exchangeIdToken, clearStateCookie: cookies.clear };
+}

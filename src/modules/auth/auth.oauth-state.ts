@@ -1,0 +1,71 @@
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+
+/**
+ * The redirect flow's state, nonce and PKCE verifier, kept between GET /auth/google and its callback in a
+ * signed HttpOnly cookie named `session` (as the reference's session middleware did): no server-side store.
+ */
+
+export const STATE_COOKIE = 'session';
+export const STATE_MAX_AGE_SECONDS = 600;
+
+export interface OAuthState {
+  state: string;
+  nonce: string;
+  verifier: string;
+}
+
+const random = () => randomBytes(32).toString('base64url');
+
+export function newOAuthState(): OAuthState {
+  return { state: random(), nonce: random(), verifier: random() };
+}
+
+export const codeChallenge = (verifier: string) => createHash('sha256').update(verifier).digest('base64url');
+
+export function createStateCookies(secret: string, secure: boolean) {
+  const sign = (payload: string) =>
+    createHmac('sha256', secret).update(`oauth-state.${payload}`).digest('base64url');
+  const attributes = `Path=/; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`;
+
+  function serialize(value: OAuthState, now: Date): string {
+    const expires = Math.floor(now.getTime() / 1000) + STATE_MAX_AGE_SECONDS;
+    const payload = Buffer.from(JSON.stringify({ ...value, exp: expires })).toString('base64url');
+    return `${STATE_COOKIE}=${payload}.${sign(payload)}; Max-Age=${STATE_MAX_AGE_SECONDS}; ${attributes}`;
+  }
+
+  const clear = () => `${STATE_COOKIE}=; Max-Age=0; ${attributes}`;
+
+  /** The state from the request's Cookie header, when present, authentic and not expired. */
+  function parse(cookieHeader: string | undefined, now: Date): OAuthState | undefined {
+    if (!cookieHeader) return undefined;
+    const raw = cookieHeader
+      .split(';')
+      .map((part) => part.trim())
+      .find((part) => part.startsWith(`${STATE_COOKIE}=`))
+      ?.slice(STATE_COOKIE.length + 1);
+    if (!raw) return undefined;
+    const dot = raw.lastIndexOf('.');
+    if (dot < 0) return undefined;
+    const payload = raw.slice(0, dot);
+    const given = Buffer.from(raw.slice(dot + 1));
+    const expected = Buffer.from(sign(payload));
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
+    try {
+      const value = JSON.parse(Buffer.from(payload, 'base64url').toString()) as Partial<OAuthState> & {
+        exp?: unknown;
+      };
+      if (typeof value.exp !== 'number' || value.exp * 1000 < now.getTime()) return undefined;
+      if (
+        typeof value.state !== 'string' ||
+        typeof value.nonce !== 'string' ||
+        typeof value.verifier !== 'string'
+      )
+        return undefined;
+      return { state: value.state, nonce: value.nonce, verifier: value.verifier };
+    } catch {
+      return undefined;
+    }
+  }
+
+  return { serialize, clear, parse };
+}
