@@ -198,6 +198,8 @@ describe('GET /books listing', () => {
     expect(await titles('author=%25')).toEqual(['Percent Tales']);
     expect(await titles('author=_')).toEqual(['Percent Tales']);
     expect(await titles('author=%5C')).toEqual([]);
+    expect(await titles('author=%00')).toEqual([]);
+    expect(await titles('q=%00')).toEqual(await titles(''));
   });
 });
 

@@ -60,6 +60,12 @@ export async function deleteBook(db: DbOrTx, id: number): Promise<boolean> {
   return rows.length > 0;
 }
 
+/** Case-insensitive substring match; a NUL cannot occur in stored text, so it matches nothing. */
+function authorContains(author: string) {
+  if (author.includes('\u0000')) return sql`false`;
+  return ilike(books.author, `%${escapeLike(author)}%`);
+}
+
 export interface BookSearch {
   /** A `to_tsquery('simple', …)` expression; results are then ranked by relevance. */
   tsquery?: string;
@@ -80,7 +86,7 @@ export async function searchBooks(db: DbOrTx, s: BookSearch): Promise<{ rows: Bo
   const where = and(
     query && sql`${books.searchVector} @@ ${query}`,
     s.genreId === undefined ? undefined : eq(books.genreId, s.genreId),
-    s.author === undefined ? undefined : ilike(books.author, sql`${`%${escapeLike(s.author)}%`}`),
+    s.author === undefined ? undefined : authorContains(s.author),
     s.minPrice === undefined ? undefined : gte(books.price, s.minPrice),
     s.maxPrice === undefined ? undefined : lte(books.price, s.maxPrice),
   );

@@ -170,6 +170,8 @@ describe('POST /books', () => {
       [{ publish_date: '2024-02-30' }, 'publish_date', 'date_from_datetime_parsing'],
       [{ publish_date: 'yesterday' }, 'publish_date', 'date_from_datetime_parsing'],
       [{ genre_id: 'abc' }, 'genre_id', 'int_parsing'],
+      [{ title: 'nul\u0000' }, 'title', 'value_error'],
+      [{ description: 'nul\u0000' }, 'description', 'value_error'],
     ];
     for (const [extra, field, type] of cases) {
       const res = await post(valid(extra));
@@ -451,5 +453,24 @@ describe('DELETE /books/{book_id}', () => {
       (await t.app.inject({ method: 'DELETE', url: `/books/${book.id}`, headers: user.auth })).statusCode,
     ).toBe(403);
     expect((await get(book.id)).statusCode).toBe(200);
+  });
+});
+
+describe('OpenAPI document', () => {
+  it('describes the catalog routes with their request and response schemas', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/openapi.json' });
+    expect(res.statusCode).toBe(200);
+    const doc = res.json<{
+      paths: Record<string, Record<string, unknown>>;
+      components: { schemas: object };
+    }>();
+    expect(Object.keys(doc.paths['/books']!)).toEqual(expect.arrayContaining(['get', 'post']));
+    expect(Object.keys(doc.paths['/books/{book_id}']!)).toEqual(
+      expect.arrayContaining(['get', 'put', 'delete']),
+    );
+    expect(doc.paths['/genres']).toBeDefined();
+    expect(doc.paths['/uploads/images']).toBeDefined();
+    expect(doc.components.schemas).toHaveProperty('BookResponse');
+    expect(doc.components.schemas).toHaveProperty('BookDetailResponse');
   });
 });

@@ -66,7 +66,12 @@ const pydanticIssue = (type: string, msg: string, ctx?: Record<string, unknown>)
   params: { pydantic: { type, msg, ...(ctx && { ctx }) } },
 });
 
-/** A string whose length is counted in characters (code points), as PostgreSQL's varchar(n) counts them. */
+const NUL_MESSAGE = 'Text must not contain NUL characters';
+
+/**
+ * A string whose length is counted in characters (code points), as PostgreSQL's varchar(n) counts them, and
+ * without NUL, which PostgreSQL cannot store.
+ */
 function text(min: number, max?: number) {
   return z
     .string()
@@ -88,8 +93,10 @@ function text(min: number, max?: number) {
             max_length: max,
           }),
         );
+      if (s.includes('\u0000'))
+        ctx.addIssue(pydanticIssue('value_error', `Value error, ${NUL_MESSAGE}`, { error: NUL_MESSAGE }));
     })
-    .meta({ minLength: min, ...(max !== undefined && { maxLength: max }) });
+    .meta({ ...(min > 0 && { minLength: min }), ...(max !== undefined && { maxLength: max }) });
 }
 
 export const MAX_PRICE = '99999999.99';
@@ -179,7 +186,7 @@ export const bookCreateBody = z.object({
   price,
   isbn: isbnInput.optional(),
   genre_id: laxInt().nullable().optional(),
-  description: z.string().nullable().optional(),
+  description: text(0).nullable().optional(),
   cover_image_url: text(0, 2048).nullable().optional(),
   publish_date: z.iso.date().nullable().optional(),
 });
@@ -193,7 +200,7 @@ export const bookUpdateBody = z.object({
   price: price.optional(),
   isbn: isbnInput.optional(),
   genre_id: laxInt().nullable().optional(),
-  description: z.string().nullable().optional(),
+  description: text(0).nullable().optional(),
   cover_image_url: text(0, 2048).nullable().optional(),
   publish_date: z.iso.date().nullable().optional(),
 });

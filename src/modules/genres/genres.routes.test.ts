@@ -73,6 +73,8 @@ describe('genres', () => {
       detail: [{ type: 'string_too_long', loc: ['body', 'name'], ctx: { max_length: 100 } }],
     });
     expect((await createGenre('y'.repeat(100))).statusCode).toBe(201);
+    const nul = await createGenre('bad\u0000name');
+    expect(nul.json()).toMatchObject({ detail: [{ type: 'value_error', loc: ['body', 'name'] }] });
     const missing = await t.app.inject({ method: 'POST', url: '/genres', headers: admin.auth, payload: {} });
     expect(missing.json()).toMatchObject({ detail: [{ type: 'missing', loc: ['body', 'name'] }] });
   });

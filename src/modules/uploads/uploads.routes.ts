@@ -32,12 +32,17 @@ export const uploadsRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { 
     {
       preValidation: guards.admin,
       bodyLimit: MAX_IMAGE_BYTES + 1024 * 1024,
+      // The body schema only documents the form; the parts are read and checked while streaming.
+      validatorCompiler: () => (data) => ({ value: data }),
       schema: {
         tags: ['uploads'],
         summary: 'Upload a cover image (admin): JPEG, PNG or WebP, at most 5 MiB, judged by its bytes',
         description:
           'multipart/form-data with the image in the part `file`. Answers the public URL of the file.',
         consumes: ['multipart/form-data'],
+        body: z.object({
+          file: z.string().meta({ format: 'binary', description: 'JPEG, PNG or WebP image' }),
+        }),
         security: [{ bearerAuth: [] }],
         response: { 200: z.object({ url: z.string() }), ...errorResponses(400, 401, 403, 413, 422) },
       },
