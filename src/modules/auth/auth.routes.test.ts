@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { revokeUserRefreshTokens } from './auth.repository.js';
 import { createUser, PASSWORD, startTestApp, uniqueEmail, type TestContext } from '../../../test/helpers.js';
 
 /** Generated with @node-rs/argon2 using the reference's parameters (argon2-cffi defaults) for "password123". */
@@ -440,6 +441,21 @@ describe('POST /auth/refresh', () => {
     expect((await tokenRow(refresh_token))!.revoked_at).not.toBeNull();
     await t.deps.db.execute(sql`UPDATE users SET is_active = true WHERE email = ${email}`);
     expect((await refresh(refresh_token)).json().code).toBe('AUTH_TOKEN_REUSE');
+  });
+
+  it('refuses every session of a user after revokeUserRefreshTokens (deactivation) with AUTH_TOKEN_REUSE', async () => {
+    const { email, refresh_token: first, access_token } = await registered();
+    const second = (await login(email)).json<Tokens>().refresh_token;
+    const userId = Number(decodeJwt(access_token).sub);
+    expect(await revokeUserRefreshTokens(t.deps.db, userId, new Date())).toBe(2);
+    expect(await revokeUserRefreshTokens(t.deps.db, userId, new Date())).toBe(0);
+    for (const token of [first, second]) {
+      const res = await refresh(token);
+      expect(res.statusCode).toBe(401);
+      expect(res.json().code).toBe('AUTH_TOKEN_REUSE');
+    }
+    // Signing in again starts a fresh session.
+    expect((await refresh((await login(email)).json<Tokens>().refresh_token)).statusCode).toBe(200);
   });
 
   it('requires refresh_token in the body (422)', async () => {
