@@ -33,7 +33,7 @@ export const uploadsRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { 
       preValidation: guards.admin,
       bodyLimit: MAX_IMAGE_BYTES + 1024 * 1024,
       // The body schema only documents the form; the parts are read and checked while streaming.
-      validatorCompiler: () => (data) => ({ value: data }),
+      validatorCompiler: () => (data: unknown) => ({ value: data }),
       schema: {
         tags: ['uploads'],
         summary: 'Upload a cover image (admin): JPEG, PNG or WebP, at most 5 MiB, judged by its bytes',
