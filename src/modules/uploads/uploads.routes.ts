@@ -18,6 +18,18 @@ export const uploadsRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { 
     limits: { fileSize: MAX_IMAGE_BYTES + 1, files: 5, fields: 20, parts: 30, fieldSize: 64 * 1024 },
   });
 
+  // An upload refused before its end (413): close the connection after the answer, and read and discard the
+  // rest meanwhile, so that the client sees the answer and no half-read request keeps the connection busy.
+  app.addHook('onSend', async (request, reply) => {
+    if (!request.raw.complete) void reply.header('connection', 'close');
+  });
+  app.addHook('onResponse', async (request) => {
+    if (!request.raw.complete) {
+      request.raw.unpipe();
+      request.raw.resume();
+    }
+  });
+
   await app.register(fastifyStatic, {
     root: service.uploadDir,
     prefix: '/uploads/',

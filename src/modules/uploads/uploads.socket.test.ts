@@ -1,0 +1,41 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAdmin, startTestApp, type TestContext, type TestUser } from '../../../test/helpers.js';
+import { MAX_IMAGE_BYTES } from './uploads.service.js';
+
+let t: TestContext;
+let admin: TestUser;
+let base: string;
+
+beforeAll(async () => {
+  t = await startTestApp();
+  admin = await createAdmin(t);
+  base = await t.app.listen({ port: 0, host: '127.0.0.1' });
+});
+afterAll(() => t.close());
+
+const PNG_HEAD = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+async function send(size: number) {
+  const bytes = Buffer.alloc(size, 0x41);
+  PNG_HEAD.copy(bytes);
+  const form = new FormData();
+  form.append('file', new Blob([bytes], { type: 'image/png' }), 'cover.png');
+  return fetch(`${base}/uploads/images`, { method: 'POST', headers: admin.auth, body: form });
+}
+
+describe('uploads over a real connection', () => {
+  it('stores exactly 5 MiB and serves it back', async () => {
+    const res = await send(MAX_IMAGE_BYTES);
+    expect(res.status).toBe(200);
+    const { url } = (await res.json()) as { url: string };
+    const served = await fetch(`${base}${new URL(url).pathname}`);
+    expect(served.status).toBe(200);
+    expect((await served.arrayBuffer()).byteLength).toBe(MAX_IMAGE_BYTES);
+  });
+
+  it('answers 413 to a larger file, with the body the client can read', async () => {
+    const res = await send(MAX_IMAGE_BYTES * 3);
+    expect(res.status).toBe(413);
+    expect(await res.json()).toEqual({ detail: 'File too large. Max 5 MB.', code: 'HTTP_413' });
+  });
+});
