@@ -165,7 +165,12 @@ describe('POST /uploads/images', () => {
 
 describe('GET /uploads/<file>', () => {
   it('answers the framework 404 for a missing file and for temporary files', async () => {
-    for (const url of ['/uploads/nothing.png', '/uploads/.incoming-x', '/uploads/../package.json']) {
+    for (const url of [
+      '/uploads/nothing.png',
+      '/uploads/.incoming-x',
+      '/uploads/../package.json',
+      '/uploads/',
+    ]) {
       const res = await t.app.inject({ method: 'GET', url });
       expect(res.statusCode, url).toBe(404);
       expect(res.json()).toEqual({ detail: 'Not Found', code: 'HTTP_404' });

@@ -36,6 +36,8 @@ export const uploadsRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { 
     decorateReply: false,
     index: false,
     dotfiles: 'ignore',
+    // Uploads are flat files: anything else (the folder itself, sub-paths) is simply not found.
+    allowedPath: (pathname) => /^\/[^/]+$/.test(pathname),
     cacheControl: false,
   });
 
