@@ -26,6 +26,7 @@ import {
   type OrderRow,
 } from './orders.repository.js';
 import type { OrderItemResponse, OrderResponse } from './orders.schemas.js';
+import { recordPreBookingConversions } from '../prebooks/prebooks.repository.js';
 
 export interface CheckoutRequest {
   userId: number;
@@ -59,8 +60,8 @@ function toOrder(order: OrderRow, lines: OrderLineRow[]): OrderResponse {
   };
 }
 
-export function createOrdersService(deps: Pick<Deps, 'db' | 'config'>) {
-  const { db, config } = deps;
+export function createOrdersService(deps: Pick<Deps, 'db' | 'config' | 'clock'>) {
+  const { db, config, clock } = deps;
 
   /** Orders with their lines, loaded in two queries whatever the number of orders. */
   async function withLines(orders: OrderRow[]): Promise<OrderResponse[]> {
@@ -130,7 +131,12 @@ export function createOrdersService(deps: Pick<Deps, 'db' | 'config'>) {
         unit_price: bookById.get(l.book_id)!.price,
       }));
       await insertOrderItems(tx, order.id, lines);
-      // Pre-booking conversions are recorded here (same transaction, after the order lines exist).
+      await recordPreBookingConversions(tx, {
+        userId: req.userId,
+        orderId: order.id,
+        bookIds: lines.map((l) => l.book_id),
+        at: clock.now(),
+      });
       await decrementStock(tx, lines);
       await deleteCartItems(
         tx,
