@@ -40,6 +40,12 @@ export interface RouteContext {
 
 export const BODY_LIMIT = 1024 * 1024;
 
+const REDOC_PAGE = `<!DOCTYPE html>
+<html><head><title>Bookstore API - ReDoc</title><meta charset="utf-8"/>
+<meta name="viewport" content="width=device-width, initial-scale=1"></head>
+<body><redoc spec-url="/openapi.json"></redoc>
+<script src="https://cdn.jsdelivr.net/npm/redoc@2/bundles/redoc.standalone.js"></script></body></html>`;
+
 function sendError(
   reply: FastifyReply,
   status: number,
@@ -56,6 +62,17 @@ function jsonErrorOffset(message: string, text: string): number {
   const m = /position (\d+)/.exec(message);
   if (m) return Number(m[1]);
   return text.length;
+}
+
+function takesBody(request: FastifyRequest): boolean {
+  return request.routeOptions.schema?.body !== undefined;
+}
+
+/** Starlette's query parsing: a repeated parameter keeps its last value. */
+function parseQuery(raw: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of new URLSearchParams(raw)) out[key] = value;
+  return out;
 }
 
 /** Route patterns by method, to tell a 405 (known path, other method) from a 404 and to drop trailing slashes. */
@@ -89,7 +106,7 @@ export async function buildApp(deps: Deps) {
     loggerInstance: deps.log,
     bodyLimit: BODY_LIMIT,
     genReqId: () => randomUUID(),
-    routerOptions: { ignoreTrailingSlash: false, maxParamLength: 200 },
+    routerOptions: { ignoreTrailingSlash: false, maxParamLength: 200, querystringParser: parseQuery },
     forceCloseConnections: 'idle',
   }).withTypeProvider<ZodTypeProvider>();
 
@@ -99,12 +116,14 @@ export async function buildApp(deps: Deps) {
   // JSON only, and only with a JSON content type (contract §1.1, §7.6): no text/plain parsing.
   app.removeAllContentTypeParsers();
   const parseJson = (
-    _request: FastifyRequest,
+    request: FastifyRequest,
     body: string | Buffer,
     done: (err: FastifyError | null, body?: unknown) => void,
   ) => {
+    // Like the reference, a route that takes no body ignores whatever body is sent.
+    if (!takesBody(request)) return done(null, undefined);
     const text = body.toString();
-    if (text.trim() === '') return done(null, undefined);
+    if (text === '') return done(null, undefined);
     try {
       done(null, JSON.parse(text));
     } catch (err) {
@@ -125,6 +144,13 @@ export async function buildApp(deps: Deps) {
     }
   };
   app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: BODY_LIMIT }, parseJson);
+  // Any other content type: 415 for a route that takes a JSON body, ignored by a route that takes none.
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: BODY_LIMIT }, (request, _body, done) => {
+    if (!takesBody(request)) return done(null, undefined);
+    const err = new Error('Unsupported Media Type') as FastifyError;
+    err.statusCode = 415;
+    done(err, undefined);
+  });
   app.addContentTypeParser(
     /^application\/[\w.+-]+\+json$/,
     { parseAs: 'string', bodyLimit: BODY_LIMIT },
@@ -136,6 +162,35 @@ export async function buildApp(deps: Deps) {
     if (route.url !== '*') routeIndex.add(route.method, route.url);
   });
 
+  // Before CORS and every route: a trailing slash on a known path is redirected (307, absolute URL, query kept),
+  // and an OPTIONS that is not a CORS preflight is answered as any other unsupported method.
+  app.addHook('onRequest', async (request, reply) => {
+    const [path = '/', query] = request.url.split(/\?(.*)/s, 2);
+    if (path.length > 1 && path.endsWith('/')) {
+      const stripped = path.replace(/\/+$/, '') || '/';
+      if (routeIndex.methodsFor(stripped).includes(request.method)) {
+        const location = `${request.protocol}://${request.host}${stripped}${query ? `?${query}` : ''}`;
+        return reply.redirect(location, 307);
+      }
+    }
+    if (request.method === 'OPTIONS' && !request.headers['access-control-request-method']) {
+      const allowed = routeIndex.methodsFor(path);
+      if (allowed.length > 0) {
+        return sendError(
+          reply,
+          405,
+          { detail: 'Method Not Allowed', code: 'HTTP_405' },
+          { Allow: allowed.join(', ') },
+        );
+      }
+      return sendError(reply, 404, { detail: 'Not Found', code: 'HTTP_404' });
+    }
+  });
+  // CORS headers only for requests that carry an Origin (the plugin would add allow-credentials to every answer).
+  app.addHook('onSend', async (request, reply) => {
+    if (request.headers.origin === undefined) reply.removeHeader('access-control-allow-credentials');
+  });
+
   await app.register(cors, {
     origin: config.ALLOWED_ORIGINS,
     credentials: true,
@@ -145,6 +200,18 @@ export async function buildApp(deps: Deps) {
 
   await app.register(rateLimit, {
     global: false,
+    // The contract's responses carry no rate-limit headers; only a 429 says when to retry.
+    addHeadersOnExceeding: {
+      'x-ratelimit-limit': false,
+      'x-ratelimit-remaining': false,
+      'x-ratelimit-reset': false,
+    },
+    addHeaders: {
+      'x-ratelimit-limit': false,
+      'x-ratelimit-remaining': false,
+      'x-ratelimit-reset': false,
+      'retry-after': true,
+    },
     errorResponseBuilder: (_request, context) =>
       new AppError(
         429,
@@ -172,6 +239,9 @@ export async function buildApp(deps: Deps) {
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
+  app.get('/redoc', { schema: { hide: true } }, (_request, reply) =>
+    reply.type('text/html').send(REDOC_PAGE),
+  );
 
   app.setErrorHandler((error: FastifyError | AppError | RequestValidationError, request, reply) => {
     if (error instanceof AppError) {
@@ -207,13 +277,7 @@ export async function buildApp(deps: Deps) {
   });
 
   app.setNotFoundHandler((request: FastifyRequest, reply: FastifyReply) => {
-    const [path = '/', query] = request.url.split(/\?(.*)/s, 2);
-    if (path.length > 1 && path.endsWith('/')) {
-      const stripped = path.replace(/\/+$/, '') || '/';
-      if (routeIndex.methodsFor(stripped).includes(request.method)) {
-        return reply.redirect(query ? `${stripped}?${query}` : stripped, 307);
-      }
-    }
+    const path = request.url.split('?', 1)[0] ?? '/';
     const allowed = routeIndex.methodsFor(path);
     if (allowed.length > 0 && !allowed.includes(request.method)) {
       return sendError(

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestContext } from '../../test/helpers.js';
+import { createAdmin, startTestApp, type TestContext } from '../../test/helpers.js';
 
 let t: TestContext;
 beforeAll(async () => {
@@ -22,9 +22,13 @@ describe('HTTP basics', () => {
   });
 
   it('redirects a trailing slash with 307 to the canonical path, keeping the query', async () => {
-    const res = await t.app.inject({ method: 'GET', url: '/health/?x=1' });
+    const res = await t.app.inject({
+      method: 'GET',
+      url: '/health/?x=1',
+      headers: { host: 'localhost:8000' },
+    });
     expect(res.statusCode).toBe(307);
-    expect(res.headers.location).toBe('/health?x=1');
+    expect(res.headers.location).toBe('http://localhost:8000/health?x=1');
   });
 
   it('reports liveness without touching the database', async () => {
@@ -62,5 +66,114 @@ describe('HTTP basics', () => {
       headers: { origin: 'http://evil.example', 'access-control-request-method': 'GET' },
     });
     expect(other.headers['access-control-allow-origin']).toBeUndefined();
+  });
+});
+
+describe('request bodies and parameters', () => {
+  const json = { 'content-type': 'application/json' };
+
+  it('parses malformed JSON before authentication and answers 422 json_invalid', async () => {
+    const res = await t.app.inject({ method: 'POST', url: '/genres', headers: json, payload: '{"name": ' });
+    expect(res.statusCode).toBe(422);
+    const body = res.json();
+    expect(body.code).toBe('VALIDATION_ERROR');
+    expect(body.detail[0]).toMatchObject({ type: 'json_invalid', msg: 'JSON decode error', input: {} });
+    expect(body.detail[0].loc[0]).toBe('body');
+    expect(typeof body.detail[0].loc[1]).toBe('number');
+  });
+
+  it('treats a whitespace-only JSON body as invalid JSON and an empty one as missing', async () => {
+    const admin = await createAdmin(t);
+    const blank = await t.app.inject({ method: 'POST', url: '/genres', headers: json, payload: '   ' });
+    expect(blank.statusCode).toBe(422);
+    expect(blank.json().detail[0].type).toBe('json_invalid');
+    const empty = await t.app.inject({ method: 'POST', url: '/genres', headers: { ...json, ...admin.auth } });
+    expect(empty.statusCode).toBe(422);
+    expect(empty.json().detail).toEqual([
+      { type: 'missing', loc: ['body'], msg: 'Field required', input: null },
+    ]);
+  });
+
+  it('answers 415 for a body without a JSON content type, and ignores bodies on routes that take none', async () => {
+    const admin = await createAdmin(t);
+    const plain = await t.app.inject({
+      method: 'POST',
+      url: '/genres',
+      headers: { 'content-type': 'text/plain', ...admin.auth },
+      payload: '{"name":"Poetry"}',
+    });
+    expect(plain.statusCode).toBe(415);
+    expect(plain.json()).toEqual({ detail: 'Unsupported Media Type', code: 'HTTP_415' });
+    const ignored = await t.app.inject({
+      method: 'GET',
+      url: '/genres',
+      headers: { 'content-type': 'text/plain' },
+      payload: 'whatever',
+    });
+    expect(ignored.statusCode).toBe(200);
+  });
+
+  it('answers 413 for a body over 1 MiB', async () => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/genres',
+      headers: json,
+      payload: JSON.stringify({ name: 'x'.repeat(1024 * 1024) }),
+    });
+    expect(res.statusCode).toBe(413);
+    expect(res.json()).toEqual({ detail: 'Payload Too Large', code: 'HTTP_413' });
+  });
+
+  it('reports a non-integer path id as 422 int_parsing at its path location', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/books/abc' });
+    expect(res.statusCode).toBe(422);
+    expect(res.json().detail).toEqual([
+      {
+        type: 'int_parsing',
+        loc: ['path', 'book_id'],
+        msg: 'Input should be a valid integer, unable to parse string as an integer',
+        input: 'abc',
+      },
+    ]);
+  });
+
+  it('reports an out-of-range integer once, with its real bound', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/books?size=9007199254740993' });
+    expect(res.statusCode).toBe(422);
+    expect(res.json().detail).toHaveLength(1);
+    expect(res.json().detail[0]).toMatchObject({
+      type: 'less_than_equal',
+      loc: ['query', 'size'],
+      ctx: { le: 100 },
+    });
+  });
+
+  it('keeps the last value of a repeated query parameter', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/books?page=1&page=3&size=5' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ page: 3, size: 5 });
+  });
+
+  it('redirects a trailing slash before matching a parameterised route', async () => {
+    const res = await t.app.inject({
+      method: 'GET',
+      url: '/books/?q=dune',
+      headers: { host: 'api.local:8000' },
+    });
+    expect(res.statusCode).toBe(307);
+    expect(res.headers.location).toBe('http://api.local:8000/books?q=dune');
+  });
+
+  it('answers an OPTIONS request that is not a CORS preflight as an unsupported method', async () => {
+    const res = await t.app.inject({ method: 'OPTIONS', url: '/books' });
+    expect(res.statusCode).toBe(405);
+    expect(res.json()).toEqual({ detail: 'Method Not Allowed', code: 'HTTP_405' });
+    expect(res.headers.allow).toContain('GET');
+  });
+
+  it('sends no CORS headers to a request without an Origin', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/health' });
+    expect(res.headers['access-control-allow-credentials']).toBeUndefined();
+    expect(res.headers['access-control-allow-origin']).toBeUndefined();
   });
 });

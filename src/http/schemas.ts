@@ -1,16 +1,28 @@
 import { z } from 'zod';
 
-const INT_RE = /^\s*[-+]?\d+\s*$/;
+const INT_RE = /^\s*[-+]?\d+(\.0*)?\s*$/;
 const BOOL_TRUE = new Set(['true', '1', 'yes', 'on', 't', 'y']);
 const BOOL_FALSE = new Set(['false', '0', 'no', 'off', 'f', 'n']);
 
 export const INT32_MAX = 2_147_483_647;
 
-/** An integer that also accepts a numeric string ("5"), as Pydantic's lax mode does. */
+/** An integer that also accepts a numeric string ("5", "5.0"), as Pydantic's lax mode does. */
 export function laxInt(opts: { min?: number; max?: number } = {}) {
-  let inner = z.int();
-  inner = inner.min(opts.min ?? -INT32_MAX - 1);
-  inner = inner.max(opts.max ?? INT32_MAX);
+  const min = opts.min ?? -INT32_MAX - 1;
+  const max = opts.max ?? INT32_MAX;
+  // z.number() + our own integer check rather than z.int(), whose safe-integer bound would add a second issue.
+  const inner = z
+    .number()
+    .min(min)
+    .max(max)
+    .refine(Number.isInteger, {
+      params: {
+        pydantic: {
+          type: 'int_from_float',
+          msg: 'Input should be a valid integer, got a number with a fractional part',
+        },
+      },
+    });
   return z
     .preprocess((v) => (typeof v === 'string' && INT_RE.test(v) ? Number(v) : v), inner)
     .meta({
