@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { connect, type Socket } from 'node:net';
 import nodemailer from 'nodemailer';
 import MimeNode from 'nodemailer/lib/mime-node/index.js';
 import type { Logger } from 'pino';
@@ -70,6 +71,29 @@ export async function composeMime(
       .setContent(image.content);
   }
   return root.build();
+}
+
+/** A nodemailer `getSocket`: a connected TCP socket with Nagle's algorithm off. */
+function noDelaySocket(host: string, port: number, timeoutMs: number) {
+  return (
+    _options: unknown,
+    callback: (err: Error | null, socketOptions?: { connection: Socket }) => void,
+  ) => {
+    const socket = connect({ host, port, noDelay: true });
+    const fail = (err: Error) => {
+      socket.destroy();
+      callback(err);
+    };
+    socket.setTimeout(timeoutMs, () =>
+      fail(Object.assign(new Error('Connection timeout'), { code: 'ETIMEDOUT' })),
+    );
+    socket.once('error', fail);
+    socket.once('connect', () => {
+      socket.setTimeout(0);
+      socket.removeListener('error', fail);
+      callback(null, { connection: socket });
+    });
+  };
 }
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
@@ -147,7 +171,13 @@ export function createMailer(config: Config, log: Logger): Mailer {
   }
 
   if (smtp !== undefined) {
-    const transport = nodemailer.createTransport(smtp);
+    const transport = nodemailer.createTransport({
+      ...smtp,
+      // Nagle's algorithm holds back the end of each message until the relay's delayed ACK (~40 ms), which caps
+      // a pooled connection at ~25 messages/s: plain connections are opened here with TCP_NODELAY (nodemailer
+      // then speaks SMTP, and STARTTLS, over them); smtps keeps nodemailer's own socket.
+      ...(!smtp.secure && { getSocket: noDelaySocket(smtp.host, smtp.port, smtp.connectionTimeout) }),
+    });
     const envelopeFrom = config.MAIL_FROM;
     return {
       mode: 'smtp',

@@ -50,8 +50,9 @@ export async function startWorker(
   pool: pg.Pool,
   taskList: TaskList,
   log: Pino,
-  opts: { concurrency: number; pollInterval?: number },
+  opts: { concurrency: number; pollInterval?: number; localQueueSize?: number },
 ): Promise<Runner> {
+  const localQueueSize = opts.localQueueSize ?? 0;
   return run({
     pgPool: pool,
     taskList,
@@ -59,5 +60,10 @@ export async function startWorker(
     pollInterval: opts.pollInterval ?? 1000,
     noHandleSignals: true,
     logger: workerLogger(log),
+    // Batching (graphile-worker "localQueue"): fetch and lock many jobs per query and complete them in batches,
+    // which a broadcast of thousands of e-mails needs; jobs locked but not started are returned on stop.
+    ...(localQueueSize > 1 && {
+      preset: { worker: { localQueue: { size: localQueueSize }, completeJobBatchDelay: 0 } },
+    }),
   });
 }
