@@ -39,7 +39,6 @@ export async function createRestockNotifications(
              ${opts.at.toISOString()}::timestamptz
       FROM ${preBookings} p
       WHERE p.book_id = ${opts.bookId} AND p.stock_change_id = ${opts.stockChangeId}
-      ORDER BY p.id
       RETURNING 1
     )
     SELECT count(*)::int AS n FROM created`);

@@ -10,7 +10,6 @@ import {
   varchar,
 } from 'drizzle-orm/pg-core';
 import { sql } from 'drizzle-orm';
-import { books } from '../books/books.table.js';
 import { preBookings } from '../prebooks/prebooks.table.js';
 import { users } from '../users/users.table.js';
 
@@ -25,7 +24,9 @@ export const notifications = pgTable(
     type: varchar('type', { length: 50 }).notNull(),
     title: text('title').notNull(),
     body: text('body').notNull(),
-    bookId: integer('book_id').references(() => books.id, { onDelete: 'set null' }),
+    // No foreign key, for the same reason as pre_bookings.stock_change_id: one restock inserts a row per waiting
+    // reader. A restock notification goes with its pre-booking (cascade), which goes with the book.
+    bookId: integer('book_id'),
     preBookingId: integer('pre_booking_id').references(() => preBookings.id, { onDelete: 'cascade' }),
     data: jsonb('data').notNull().default({}),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),

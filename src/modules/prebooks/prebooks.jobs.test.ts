@@ -124,11 +124,13 @@ describe('the restock e-mail', () => {
   it('is delivered exactly once to every notified reader when pre-bookings race a restock, and none stay waiting', async () => {
     const book = await createBook(t, { stock: 0 });
     const readers = await Promise.all(Array.from({ length: 24 }, () => createUser(t)));
-    await Promise.all(
-      readers.map((r, i) =>
-        i === 12 ? Promise.all([setStock(book.id, 2), preBook(r, book.id)]) : preBook(r, book.id),
-      ),
-    );
+    for (const r of readers.slice(0, 4)) await preBook(r, book.id);
+    const racers = readers.slice(4);
+    await Promise.all([
+      ...racers.slice(0, 10).map((r) => preBook(r, book.id)),
+      setStock(book.id, 2),
+      ...racers.slice(10).map((r) => preBook(r, book.id)),
+    ]);
     const waiting = await t.deps.db.execute<{ n: number }>(
       sql`SELECT count(*)::int AS n FROM pre_bookings WHERE book_id = ${book.id} AND status = 'waiting'`,
     );

@@ -22,9 +22,9 @@ export async function enqueueRestockEmails(
   tx: DbOrTx,
   opts: { bookId: number; stockChangeId: number },
 ): Promise<number> {
+  // MATERIALIZED: the array is built once although the statement reads it twice.
   const result = await tx.execute<{ n: number }>(sql`
-    SELECT count(*)::int AS n
-    FROM (
+    WITH s AS MATERIALIZED (
       SELECT ARRAY(
         SELECT ROW(
           ${RESTOCK_EMAIL_TASK}::text,
@@ -39,10 +39,10 @@ export async function enqueueRestockEmails(
         FROM ${preBookings} p
         JOIN ${users} u ON u.id = p.user_id
         WHERE p.book_id = ${opts.bookId} AND p.stock_change_id = ${opts.stockChangeId} AND u.is_active
-        ORDER BY p.id
       ) AS specs
-    ) s
-    CROSS JOIN LATERAL graphile_worker.add_jobs(s.specs) j
+    )
+    SELECT count(*)::int AS n
+    FROM s CROSS JOIN LATERAL graphile_worker.add_jobs(s.specs) j
     WHERE cardinality(s.specs) > 0`);
   return result.rows[0]?.n ?? 0;
 }
@@ -54,22 +54,26 @@ const payloadSchema = z.object({ pre_booking_id: z.int() });
  * the account was deactivated or the pre-booking cancelled since the restock.
  */
 export function restockEmailTask(deps: Pick<Deps, 'db' | 'mailer' | 'log' | 'clock' | 'config'>): Task {
+  // Prepared once: a broadcast runs this query for every recipient.
+  const findRecipient = deps.db
+    .select({
+      status: preBookings.status,
+      email: users.email,
+      isActive: users.isActive,
+      bookId: books.id,
+      title: books.title,
+      author: books.author,
+    })
+    .from(preBookings)
+    .innerJoin(users, eq(users.id, preBookings.userId))
+    .innerJoin(books, eq(books.id, preBookings.bookId))
+    .where(eq(preBookings.id, sql.placeholder('id')))
+    .prepare('restock_email_recipient');
+
   return async (payload) => {
     const { pre_booking_id: id } = payloadSchema.parse(payload);
     await deliverEmail(deps, restockJobKey(id), async () => {
-      const [row] = await deps.db
-        .select({
-          status: preBookings.status,
-          email: users.email,
-          isActive: users.isActive,
-          bookId: books.id,
-          title: books.title,
-          author: books.author,
-        })
-        .from(preBookings)
-        .innerJoin(users, eq(users.id, preBookings.userId))
-        .innerJoin(books, eq(books.id, preBookings.bookId))
-        .where(eq(preBookings.id, id));
+      const [row] = await findRecipient.execute({ id });
       if (!row || !row.isActive || row.status !== 'notified') return null;
       return renderRestockEmail({
         preBookingId: id,

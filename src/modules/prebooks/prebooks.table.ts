@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { check, index, integer, pgTable, serial, timestamp, uniqueIndex, varchar } from 'drizzle-orm/pg-core';
-import { books, stockChanges } from '../books/books.table.js';
+import { books } from '../books/books.table.js';
 import { orders } from '../orders/orders.table.js';
 import { users } from '../users/users.table.js';
 
@@ -18,7 +18,9 @@ export const preBookings = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     notifiedAt: timestamp('notified_at', { withTimezone: true }),
     cancelledAt: timestamp('cancelled_at', { withTimezone: true }),
-    stockChangeId: integer('stock_change_id').references(() => stockChanges.id, { onDelete: 'set null' }),
+    // No foreign key: a restock sets it on every notified row (100 000 at once), and the check would cost a lookup
+    // per row; stock changes are only ever deleted together with the book, which deletes its pre-bookings too.
+    stockChangeId: integer('stock_change_id'),
     convertedOrderId: integer('converted_order_id').references(() => orders.id, { onDelete: 'set null' }),
     convertedAt: timestamp('converted_at', { withTimezone: true }),
   },

@@ -1,0 +1,189 @@
+/**
+ * Restock benchmark: `npm run bench:restock -- --waiting 100000 [--concurrency 16] [--keep]`.
+ *
+ * In a fresh database of its own on the PostgreSQL server (DATABASE_URL, or postgres://postgres@127.0.0.1:5432),
+ * creates that many readers each waiting for one out-of-stock book, starts the API (HTTP on a free port) and the
+ * job worker with an SMTP relay pointing at a local SMTP sink (in a worker thread, so it does not share the API's
+ * event loop), restocks the book through `PATCH /books/{id}/stock`, and reports the time until the stock change
+ * committed (the HTTP response) and until every restock e-mail reached the sink.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { Worker } from 'node:worker_threads';
+import pg from 'pg';
+import { pino } from 'pino';
+import { buildApp } from '../src/app.js';
+import { loadConfig } from '../src/config.js';
+import { migrateDatabase } from '../src/db/migrate.js';
+import { closeDeps, createDeps } from '../src/deps.js';
+import { startWorker } from '../src/jobs/queue.js';
+import { taskList } from '../src/jobs/tasks.js';
+
+const { values: args } = parseArgs({
+  options: {
+    waiting: { type: 'string', default: '100000' },
+    concurrency: { type: 'string', default: '16' },
+    'local-queue': { type: 'string', default: '200' },
+    keep: { type: 'boolean', default: false },
+  },
+});
+const waiting = Number(args.waiting);
+const concurrency = Number(args.concurrency);
+const localQueueSize = Number(args['local-queue']);
+if (!Number.isInteger(waiting) || waiting < 1 || !Number.isInteger(concurrency) || concurrency < 1) {
+  console.error('usage: npm run bench:restock -- --waiting <n ≥ 1> [--concurrency <n ≥ 1>] [--keep]');
+  process.exit(2);
+}
+
+const serverUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const dbName = `bookstore_bench_${Date.now().toString(36)}`;
+const withDatabase = (url: string, db: string) => {
+  const u = new URL(url);
+  u.pathname = `/${db}`;
+  return u.toString();
+};
+const benchUrl = withDatabase(serverUrl, dbName);
+const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+
+/** An SMTP server on loopback in a worker thread; counts accepted messages in shared memory. */
+async function startSink(): Promise<{ port: number; delivered: () => number; close: () => Promise<number> }> {
+  const counter = new Int32Array(new SharedArrayBuffer(4));
+  const worker = new Worker(
+    `
+    const { workerData, parentPort } = require('node:worker_threads');
+    const { SMTPServer } = require('smtp-server');
+    const counter = workerData.counter;
+    const server = new SMTPServer({
+      authOptional: true, disabledCommands: ['STARTTLS'], logger: false, maxClients: 1000,
+      onData(stream, _session, callback) {
+        stream.on('data', () => {});
+        stream.on('end', () => { Atomics.add(counter, 0, 1); callback(); });
+      },
+    });
+    server.listen(0, '127.0.0.1', () => parentPort.postMessage(server.server.address().port));
+    parentPort.on('message', () => server.close(() => process.exit(0)));
+    `,
+    { eval: true, workerData: { counter } },
+  );
+  const port = await new Promise<number>((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  });
+  return {
+    port,
+    delivered: () => Atomics.load(counter, 0),
+    close: async () => {
+      worker.postMessage('close');
+      return new Promise((resolve) => worker.once('exit', resolve));
+    },
+  };
+}
+
+async function main() {
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${dbName}`);
+  console.log(`database ${dbName} on ${new URL(serverUrl).host}`);
+  await migrateDatabase(benchUrl);
+
+  const seedStarted = performance.now();
+  const db = new pg.Client({ connectionString: benchUrl });
+  await db.connect();
+  const adminId = (
+    await db.query<{ id: number }>(
+      `INSERT INTO users (email, role) VALUES ('bench-admin@example.com', 'admin') RETURNING id`,
+    )
+  ).rows[0]!.id;
+  const bookId = (
+    await db.query<{ id: number }>(
+      `INSERT INTO books (title, author, price, stock_quantity) VALUES ('The Long Wait', 'A. Reader', 12.50, 0) RETURNING id`,
+    )
+  ).rows[0]!.id;
+  await db.query(
+    `INSERT INTO users (email, role) SELECT 'reader' || g || '@example.com', 'user' FROM generate_series(1, $1) g`,
+    [waiting],
+  );
+  await db.query(
+    `INSERT INTO pre_bookings (user_id, book_id, status, created_at)
+     SELECT id, $1, 'waiting', now() - interval '1 day' + id * interval '1 millisecond' FROM users WHERE role = 'user'`,
+    [bookId],
+  );
+  await db.query('VACUUM ANALYZE users, pre_bookings');
+  console.log(`seeded ${waiting} waiting pre-bookings in ${seconds(performance.now() - seedStarted)}`);
+
+  const sink = await startSink();
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'bookstore-bench-'));
+  const config = loadConfig({
+    NODE_ENV: 'development',
+    DATA_DIR: dataDir,
+    DATABASE_URL: benchUrl,
+    SMTP_URL: `smtp://127.0.0.1:${sink.port}`,
+    STORE_URL: 'http://localhost:3000',
+    LOG_LEVEL: 'warn',
+    WORKER: 'off',
+    WORKER_CONCURRENCY: String(concurrency),
+    DB_POOL_MAX: String(concurrency + 10),
+  });
+  const log = pino({ level: 'warn' });
+  const deps = createDeps(config, log, benchUrl);
+  const app = await buildApp(deps);
+  const baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
+  const runner = await startWorker(deps.pool, taskList(deps), log, { concurrency, localQueueSize });
+  const token = await deps.tokens.sign(adminId, 'admin');
+
+  const started = performance.now();
+  const res = await fetch(`${baseUrl}/books/${bookId}/stock`, {
+    method: 'PATCH',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ quantity: 50 }),
+  });
+  const committed = performance.now();
+  if (res.status !== 200) throw new Error(`restock answered ${res.status}: ${await res.text()}`);
+  const change = (
+    await db.query<{ notified_count: number }>(
+      'SELECT notified_count FROM stock_changes WHERE book_id = $1',
+      [bookId],
+    )
+  ).rows[0]!;
+  console.log(
+    `restock 0 → 50 committed in ${seconds(committed - started)} (HTTP round trip): ${change.notified_count} pre-bookings notified, ${change.notified_count} in-app notifications, ${waiting} e-mail jobs`,
+  );
+
+  let lastReport = committed;
+  while (sink.delivered() < waiting) {
+    await new Promise((r) => setTimeout(r, 50));
+    const now = performance.now();
+    if (now - lastReport > 5000) {
+      const n = sink.delivered();
+      console.log(
+        `  ${n} e-mails delivered after ${seconds(now - committed)} (${Math.round(n / ((now - committed) / 1000))}/s)`,
+      );
+      lastReport = now;
+    }
+  }
+  const deliveredAt = performance.now();
+  const total = sink.delivered();
+  console.log(
+    `all ${total} e-mails reached the SMTP sink ${seconds(deliveredAt - committed)} after the commit: ${Math.round(total / ((deliveredAt - committed) / 1000))} e-mails/s (worker concurrency ${concurrency}, local queue ${localQueueSize})`,
+  );
+
+  await runner.stop();
+  const recorded = (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM email_deliveries')).rows[0]!
+    .n;
+  console.log(`email_deliveries rows: ${recorded}`);
+  await app.close();
+  await closeDeps(deps);
+  await sink.close();
+  await db.end();
+  rmSync(dataDir, { recursive: true, force: true });
+  if (args.keep) console.log(`kept database ${dbName}`);
+  else await admin.query(`DROP DATABASE ${dbName} WITH (FORCE)`);
+  await admin.end();
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
