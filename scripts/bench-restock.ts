@@ -1,5 +1,5 @@
 /**
- * Restock benchmark: `npm run bench:restock -- --waiting 100000 [--concurrency 16] [--keep]`.
+ * Restock benchmark: `npm run bench:restock -- --waiting 100000 [--concurrency 16] [--local-queue 200] [--keep]`.
  *
  * In a fresh database of its own on the PostgreSQL server (DATABASE_URL, or postgres://postgres@127.0.0.1:5432),
  * creates that many readers each waiting for one out-of-stock book, starts the API (HTTP on a free port) and the
@@ -25,15 +25,24 @@ const { values: args } = parseArgs({
   options: {
     waiting: { type: 'string', default: '100000' },
     concurrency: { type: 'string', default: '16' },
-    'local-queue': { type: 'string', default: '200' },
+    'local-queue': { type: 'string' },
     keep: { type: 'boolean', default: false },
   },
 });
 const waiting = Number(args.waiting);
 const concurrency = Number(args.concurrency);
-const localQueueSize = Number(args['local-queue']);
-if (!Number.isInteger(waiting) || waiting < 1 || !Number.isInteger(concurrency) || concurrency < 1) {
-  console.error('usage: npm run bench:restock -- --waiting <n ≥ 1> [--concurrency <n ≥ 1>] [--keep]');
+const localQueueSize = Number(args['local-queue'] ?? process.env.WORKER_LOCAL_QUEUE ?? 200);
+if (
+  !Number.isInteger(waiting) ||
+  waiting < 1 ||
+  !Number.isInteger(concurrency) ||
+  concurrency < 1 ||
+  !Number.isInteger(localQueueSize) ||
+  localQueueSize < 0
+) {
+  console.error(
+    'usage: npm run bench:restock -- --waiting <n ≥ 1> [--concurrency <n ≥ 1>] [--local-queue <n ≥ 0>] [--keep]',
+  );
   process.exit(2);
 }
 

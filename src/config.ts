@@ -105,6 +105,7 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   WORKER: z.enum(['embedded', 'off']).default('embedded'),
   WORKER_CONCURRENCY: int(10, 1, 100),
+  WORKER_LOCAL_QUEUE: int(200, 0, 10_000),
   AUTH_RATE_LIMIT_PER_MINUTE: int(300, 1, 1_000_000),
   DB_POOL_MAX: int(20, 1, 500),
 });

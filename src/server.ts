@@ -21,7 +21,10 @@ async function main() {
   const app = await buildApp(deps);
   let runner: Runner | undefined;
   if (config.WORKER === 'embedded') {
-    runner = await startWorker(deps.pool, taskList(deps), log, { concurrency: config.WORKER_CONCURRENCY });
+    runner = await startWorker(deps.pool, taskList(deps), log, {
+      concurrency: config.WORKER_CONCURRENCY,
+      localQueueSize: config.WORKER_LOCAL_QUEUE,
+    });
   }
 
   let closing = false;

@@ -19,6 +19,7 @@ async function main() {
   const deps = createDeps(config, log, url);
   const runner = await startWorker(deps.pool, taskList(deps), log, {
     concurrency: config.WORKER_CONCURRENCY,
+    localQueueSize: config.WORKER_LOCAL_QUEUE,
   });
   log.info({ concurrency: config.WORKER_CONCURRENCY }, 'worker started');
 

@@ -18,8 +18,13 @@ let t: TestContext;
 let admin: TestUser;
 let runner: Runner | undefined;
 
+// With a local queue, as in production: a stop must hand back the jobs fetched but not started.
 const startRunner = () =>
-  startWorker(t.deps.pool, taskList(t.deps), t.deps.log, { concurrency: 8, pollInterval: 100 });
+  startWorker(t.deps.pool, taskList(t.deps), t.deps.log, {
+    concurrency: 8,
+    pollInterval: 100,
+    localQueueSize: 50,
+  });
 
 beforeAll(async () => {
   sink = await startSmtpSink();
