@@ -176,4 +176,25 @@ describe('GET /uploads/<file>', () => {
       expect(res.json()).toEqual({ detail: 'Not Found', code: 'HTTP_404' });
     }
   });
+
+  it('answers 404, never 403 nor the file, to a path that climbs out of the folder, however encoded', async () => {
+    for (const url of [
+      '/uploads/../package.json',
+      '/uploads/..%2Fpackage.json',
+      '/uploads/..%2fpackage.json',
+      '/uploads/%2e%2e/package.json',
+      '/uploads/%2E%2E%2Fpackage.json',
+      '/uploads/%2e%2e%2fpackage.json',
+      '/uploads/..%5Cpackage.json',
+      '/uploads/..',
+      '/uploads/%2e%2e',
+      '/uploads/.',
+      '/uploads/%00',
+      '/uploads/a%00.png',
+    ]) {
+      const res = await t.app.inject({ method: 'GET', url });
+      expect(res.statusCode, url).toBe(404);
+      expect(res.json(), url).toEqual({ detail: 'Not Found', code: 'HTTP_404' });
+    }
+  });
 });

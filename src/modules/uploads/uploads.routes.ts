@@ -36,8 +36,10 @@ export const uploadsRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { 
     decorateReply: false,
     index: false,
     dotfiles: 'ignore',
-    // Uploads are flat files: anything else (the folder itself, sub-paths) is simply not found.
-    allowedPath: (pathname) => /^\/[^/]+$/.test(pathname),
+    // Uploads are flat files named by the server: anything else (the folder itself, sub-paths, dot names such as
+    // "..", backslashes, which the file sender would refuse with 403) is simply not found. The pathname is
+    // decoded here except for %2F, which stays literal and so cannot be a separator.
+    allowedPath: (pathname) => /^\/[^/\\.%\0][^/\\%\0]*$/.test(pathname),
     cacheControl: false,
   });
 

@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAdmin, startTestApp, type TestContext, type TestUser } from '../../../test/helpers.js';
 import { MAX_IMAGE_BYTES } from './uploads.service.js';
@@ -38,4 +39,32 @@ describe('uploads over a real connection', () => {
     expect(res.status).toBe(413);
     expect(await res.json()).toEqual({ detail: 'File too large. Max 5 MB.', code: 'HTTP_413' });
   });
+
+  it('answers 404 to a raw path that climbs out of the folder, as sent on the wire', async () => {
+    const { port } = new URL(base);
+    for (const target of [
+      '/uploads/../package.json',
+      '/uploads/..%2Fpackage.json',
+      '/uploads/%2e%2e/package.json',
+      '/uploads/%2e%2e%2fpackage.json',
+      '/uploads/..\\package.json',
+    ]) {
+      const raw = await rawGet(Number(port), target);
+      expect(raw.split('\r\n', 1)[0], target).toBe('HTTP/1.1 404 Not Found');
+      expect(raw.slice(raw.indexOf('\r\n\r\n') + 4), target).toBe('{"detail":"Not Found","code":"HTTP_404"}');
+    }
+  });
 });
+
+/** One GET with the request target written byte for byte (fetch would normalise the dots away). */
+function rawGet(port: number, target: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1', () => {
+      socket.end(`GET ${target} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n`);
+    });
+    const chunks: Buffer[] = [];
+    socket.on('data', (c: Buffer) => chunks.push(c));
+    socket.on('end', () => resolve(Buffer.concat(chunks).toString('latin1')));
+    socket.on('error', reject);
+  });
+}
