@@ -3,7 +3,7 @@ import { buildApp } from './app.js';
 import { openDatabase } from './db/database.js';
 import { migrateDatabase } from './db/migrate.js';
 import { closeDeps, createDeps } from './deps.js';
-import { startWorker } from './jobs/queue.js';
+import { releaseAllJobLocks, startWorker } from './jobs/queue.js';
 import { taskList } from './jobs/tasks.js';
 import { configFromEnvironment } from './lib/env.js';
 import { createLogger } from './lib/logger.js';
@@ -20,6 +20,12 @@ async function main() {
   const deps = createDeps(config, log, database.url);
   const app = await buildApp(deps);
   let runner: Runner | undefined;
+  if (!config.DATABASE_URL) {
+    // Our own embedded server: no other worker can hold a job, so any lock is a leftover of a crash.
+    const released = await releaseAllJobLocks(deps.pool);
+    if (released > 0)
+      log.warn({ workers: released }, 'released jobs locked by a worker that did not stop cleanly');
+  }
   if (config.WORKER === 'embedded') {
     runner = await startWorker(deps.pool, taskList(deps), log, {
       concurrency: config.WORKER_CONCURRENCY,

@@ -67,3 +67,15 @@ export async function startWorker(
     }),
   });
 }
+
+/**
+ * Unlocks every locked job. Only safe when no other worker can be running — as at the start of a process that has
+ * just started its own embedded database — where the locks can only be left over from a crash; otherwise they
+ * would hold those jobs back for graphile-worker's 4-hour lock timeout.
+ */
+export async function releaseAllJobLocks(pool: pg.Pool): Promise<number> {
+  const result = await pool.query<{ n: number }>(`
+    WITH dead AS (SELECT array_agg(DISTINCT locked_by) AS ids FROM graphile_worker.jobs WHERE locked_by IS NOT NULL)
+    SELECT graphile_worker.force_unlock_workers(ids), coalesce(cardinality(ids), 0) AS n FROM dead`);
+  return result.rows[0]?.n ?? 0;
+}
