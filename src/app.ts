@@ -168,7 +168,8 @@ export async function buildApp(deps: Deps) {
     const [path = '/', query] = request.url.split(/\?(.*)/s, 2);
     if (path.length > 1 && path.endsWith('/')) {
       const stripped = path.replace(/\/+$/, '') || '/';
-      if (routeIndex.methodsFor(stripped).includes(request.method)) {
+      // As Starlette does, redirect whenever the path exists without the slash, whatever the method.
+      if (routeIndex.methodsFor(stripped).length > 0) {
         const location = `${request.protocol}://${request.host}${stripped}${query ? `?${query}` : ''}`;
         return reply.redirect(location, 307);
       }

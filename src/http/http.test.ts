@@ -176,4 +176,29 @@ describe('request bodies and parameters', () => {
     expect(res.headers['access-control-allow-credentials']).toBeUndefined();
     expect(res.headers['access-control-allow-origin']).toBeUndefined();
   });
+
+  it('looks up an id beyond the database integer range as not found', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/books/99999999999' });
+    expect(res.statusCode).toBe(404);
+    expect(res.json().code).toBe('BOOK_NOT_FOUND');
+  });
+
+  it('redirects a trailing slash when the path exists under another method', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/cart/items/', headers: { host: 'localhost' } });
+    expect(res.statusCode).toBe(307);
+    expect(res.headers.location).toBe('http://localhost/cart/items');
+  });
+
+  it('reports a missing query parameter with a null input', async () => {
+    const admin = await createAdmin(t);
+    const res = await t.app.inject({
+      method: 'GET',
+      url: '/admin/books/1/restock-preview',
+      headers: admin.auth,
+    });
+    expect(res.statusCode).toBe(422);
+    expect(res.json().detail).toEqual([
+      { type: 'missing', loc: ['query', 'quantity'], msg: 'Field required', input: null },
+    ]);
+  });
 });

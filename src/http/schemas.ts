@@ -6,10 +6,18 @@ const BOOL_FALSE = new Set(['false', '0', 'no', 'off', 'f', 'n']);
 
 export const INT32_MAX = 2_147_483_647;
 
-/** An integer that also accepts a numeric string ("5", "5.0"), as Pydantic's lax mode does. */
+/** Ids are serial int4 values from 1: an id outside that type can name no row, so it is looked up as this one. */
+const NO_SUCH_ID = 0;
+
+/**
+ * An integer that also accepts a numeric string ("5", "5.0"), as Pydantic's lax mode does.
+ * Without bounds it is an id: any integer is accepted, and one beyond the database's int4 simply finds nothing
+ * (contract §1.1: unknown ids are "not found"), instead of failing in PostgreSQL.
+ */
 export function laxInt(opts: { min?: number; max?: number } = {}) {
-  const min = opts.min ?? -INT32_MAX - 1;
-  const max = opts.max ?? INT32_MAX;
+  const isId = opts.min === undefined && opts.max === undefined;
+  const min = opts.min ?? (isId ? -Number.MAX_SAFE_INTEGER : -INT32_MAX - 1);
+  const max = opts.max ?? (isId ? Number.MAX_SAFE_INTEGER : INT32_MAX);
   // z.number() + our own integer check rather than z.int(), whose safe-integer bound would add a second issue.
   const inner = z
     .number()
@@ -22,7 +30,8 @@ export function laxInt(opts: { min?: number; max?: number } = {}) {
           msg: 'Input should be a valid integer, got a number with a fractional part',
         },
       },
-    });
+    })
+    .transform((v) => (isId && (v > INT32_MAX || v < -INT32_MAX - 1) ? NO_SUCH_ID : v));
   return z
     .preprocess((v) => (typeof v === 'string' && INT_RE.test(v) ? Number(v) : v), inner)
     .meta({
@@ -36,6 +45,7 @@ export function laxInt(opts: { min?: number; max?: number } = {}) {
 export function laxBool() {
   return z
     .preprocess((v) => {
+      if (v === 0 || v === 1) return v === 1;
       if (typeof v !== 'string') return v;
       const s = v.trim().toLowerCase();
       if (BOOL_TRUE.has(s)) return true;

@@ -52,6 +52,9 @@ describe('validation errors in the reference (Pydantic) shape', () => {
     expect(laxInt().parse('42')).toBe(42);
     expect(laxBool().parse('yes')).toBe(true);
     expect(laxBool().parse('OFF')).toBe(false);
+    expect(laxBool().parse(1)).toBe(true);
+    expect(laxBool().parse(0)).toBe(false);
+    expect(errorsFor(z.object({ flag: laxBool() }), { flag: 2 })[0]).toMatchObject({ type: 'bool_parsing' });
     expect(errorsFor(z.object({ flag: laxBool() }), { flag: 'maybe' })[0]).toMatchObject({
       type: 'bool_parsing',
     });

@@ -56,7 +56,7 @@ function toPydantic(issue: z.core.$ZodIssue, input: unknown, parent: unknown): O
         case 'string':
           return { type: 'string_type', msg: 'Input should be a valid string', input };
         case 'boolean':
-          return typeof input === 'string'
+          return typeof input === 'string' || typeof input === 'number'
             ? {
                 type: 'bool_parsing',
                 msg: 'Input should be a valid boolean, unable to interpret input',
@@ -186,7 +186,8 @@ export function zodIssuesToPydantic(
     const input = valueAt(data, path);
     const parent = path.length === 0 ? undefined : valueAt(data, path.slice(0, -1));
     const loc = [prefix, ...path.map((p) => (typeof p === 'number' ? p : String(p)))];
-    return { loc, ...toPydantic(issue, input, parent) };
+    // A missing body field reports the body it was missing from; a missing parameter reports null, as FastAPI does.
+    return { loc, ...toPydantic(issue, input, prefix === 'body' ? parent : null) };
   });
 }
 
