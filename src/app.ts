@@ -15,6 +15,7 @@ import { isDatabaseUnavailable } from './db/errors.js';
 import type { Deps } from './deps.js';
 import { createAuthGuards, type AuthGuards } from './http/auth.js';
 import { AppError, RequestValidationError } from './http/errors.js';
+import { locateJsonError } from './http/json-errors.js';
 import { validatorCompiler } from './http/validation.js';
 import { authRoutes } from './modules/auth/auth.routes.js';
 import { booksRoutes } from './modules/books/books.routes.js';
@@ -55,13 +56,6 @@ function sendError(
   if (headers) void reply.headers(headers);
   if (status === 401 && !reply.hasHeader('www-authenticate')) void reply.header('WWW-Authenticate', 'Bearer');
   return reply.code(status).type('application/json').send(body);
-}
-
-/** Position of a JSON syntax error as a character offset, as Python's decoder reports it. */
-function jsonErrorOffset(message: string, text: string): number {
-  const m = /position (\d+)/.exec(message);
-  if (m) return Number(m[1]);
-  return text.length;
 }
 
 function takesBody(request: FastifyRequest): boolean {
@@ -124,24 +118,26 @@ export async function buildApp(deps: Deps) {
     if (!takesBody(request)) return done(null, undefined);
     const text = body.toString();
     if (text === '') return done(null, undefined);
+    let parsed: unknown;
     try {
-      done(null, JSON.parse(text));
-    } catch (err) {
-      const message = (err as Error).message;
-      const offset = jsonErrorOffset(message, text);
+      parsed = JSON.parse(text);
+    } catch {
+      const located = locateJsonError(text);
       done(
         new RequestValidationError([
           {
             type: 'json_invalid',
-            loc: ['body', offset],
+            loc: ['body', located?.pos ?? 0],
             msg: 'JSON decode error',
             input: {},
-            ctx: { error: message.replace(/ in JSON at position \d+.*$/, '') },
+            ctx: { error: located?.msg ?? 'Expecting value' },
           },
         ]) as unknown as FastifyError,
         undefined,
       );
+      return;
     }
+    done(null, parsed);
   };
   app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: BODY_LIMIT }, parseJson);
   // Any other content type: 415 for a route that takes a JSON body, ignored by a route that takes none.
