@@ -160,6 +160,117 @@ describe('POST /books', () => {
     expect(missing.json()).toMatchObject({ detail: [{ type: 'missing', loc: ['body', 'price'] }] });
   });
 
+  it('answers finite_number, echoing the input, for a price that is infinite or not a number', async () => {
+    const rawPost = (json: string) =>
+      t.app.inject({
+        method: 'POST',
+        url: '/books',
+        headers: { ...admin.auth, 'content-type': 'application/json' },
+        payload: json,
+      });
+    const cases: [string, unknown][] = [
+      ['"NaN"', 'NaN'],
+      ['"Infinity"', 'Infinity'],
+      ['"-inf"', '-inf'],
+      ['1e400', 'Infinity'],
+      ['-1e400', '-Infinity'],
+    ];
+    for (const [json, input] of cases) {
+      const res = await rawPost(`{"title":"T","author":"A","price":${json}}`);
+      expect(res.statusCode, json).toBe(422);
+      expect(res.json(), json).toEqual({
+        code: 'VALIDATION_ERROR',
+        detail: [
+          {
+            type: 'finite_number',
+            loc: ['body', 'price'],
+            msg: 'Input should be a finite number',
+            input,
+          },
+        ],
+      });
+    }
+    expect((await post(valid({ price: 'abc' }))).json()).toEqual({
+      code: 'VALIDATION_ERROR',
+      detail: [
+        {
+          type: 'decimal_parsing',
+          loc: ['body', 'price'],
+          msg: 'Input should be a valid decimal',
+          input: 'abc',
+        },
+      ],
+    });
+  });
+
+  it('reads publish_date as Pydantic does: a date, or a datetime at exactly midnight', async () => {
+    const accepted: [unknown, string][] = [
+      ['2020-01-01', '2020-01-01'],
+      ['2020-01-01T00:00:00', '2020-01-01'],
+      ['2020-01-01T00:00:00Z', '2020-01-01'],
+      ['2020-01-01T00:00:00+00:00', '2020-01-01'],
+      ['2020-01-01 00:00:00.000-05:00', '2020-01-01'],
+      ['2024-02-29', '2024-02-29'],
+      [1577836800, '2020-01-01'],
+      ['1577836800', '2020-01-01'],
+      [1577836800000, '2020-01-01'],
+    ];
+    for (const [publish_date, stored] of accepted) {
+      const res = await post(valid({ publish_date }));
+      expect(res.statusCode, String(publish_date)).toBe(201);
+      const book = res.json<Book>();
+      expect(book.publish_date, String(publish_date)).toBe(stored);
+      expect((await get(book.id)).json<Book>().publish_date).toBe(stored);
+    }
+  });
+
+  it('refuses a publish_date that is not a calendar date with pydantic-core types and messages', async () => {
+    const parsing = (error: string) => ({
+      type: 'date_from_datetime_parsing',
+      msg: `Input should be a valid date or datetime, ${error}`,
+      ctx: { error },
+    });
+    const inexact = {
+      type: 'date_from_datetime_inexact',
+      msg: 'Datetimes provided to dates should have zero time - e.g. be exact dates',
+    };
+    const cases: [unknown, Record<string, unknown>][] = [
+      ['2020-13-01', parsing('month value is outside expected range of 1-12')],
+      ['2020-02-30', parsing('day value is outside expected range')],
+      ['2023-02-29', parsing('day value is outside expected range')],
+      ['2020-01-01T10:00:00', inexact],
+      ['2020-01-01T00:00:00.5Z', inexact],
+      [1577836801, inexact],
+      ['not-a-date', parsing('invalid character in year')],
+      ['yesterday', parsing('input is too short')],
+      ['', parsing('input is too short')],
+      ['2020/01/01', parsing('invalid date separator, expected `-`')],
+      ['2020-01-01X', parsing('invalid datetime separator, expected `T`, `t`, `_` or space')],
+      ['2020-01-01T25:00:00', parsing('hour value is outside expected range of 0-23')],
+      ['2020-01-01T00:00:00+24:00', parsing('timezone offset must be less than 24 hours')],
+      ['2020-01-01T00:00:00 extra', parsing('invalid timezone sign')],
+      [1e20, parsing('dates after 9999 are not supported as unix timestamps')],
+      [
+        '0000-01-01',
+        {
+          type: 'date_parsing',
+          msg: 'Input should be a valid date in the format YYYY-MM-DD, year 0 is out of range',
+          ctx: { error: 'year 0 is out of range' },
+        },
+      ],
+      [true, { type: 'date_type', msg: 'Input should be a valid date' }],
+      [{}, { type: 'date_type', msg: 'Input should be a valid date' }],
+    ];
+    for (const [publish_date, error] of cases) {
+      const res = await post(valid({ publish_date }));
+      expect(res.statusCode, String(publish_date)).toBe(422);
+      expect(res.json(), String(publish_date)).toEqual({
+        code: 'VALIDATION_ERROR',
+        detail: [{ loc: ['body', 'publish_date'], input: publish_date, ...error }],
+      });
+    }
+  });
+
   it('checks the lengths of title, author and cover URL', async () => {
     const cases: [Record<string, unknown>, string, string][] = [
       [{ title: '' }, 'title', 'string_too_short'],
@@ -342,6 +453,20 @@ describe('PUT /books/{book_id}', () => {
     });
     const withIsbn = (await post(valid({ isbn: '9780547928227' }))).json<Book>();
     expect((await put(withIsbn.id, { isbn: null })).json<Book>().isbn).toBeNull();
+  });
+
+  it('reads publish_date and price with the same rules as on creation', async () => {
+    const book = await createBook(t);
+    const midnight = await put(book.id, { publish_date: '2021-06-01T00:00:00+02:00' });
+    expect(midnight.statusCode).toBe(200);
+    expect(midnight.json<Book>().publish_date).toBe('2021-06-01');
+    const res = await put(book.id, { publish_date: '2021-06-01T10:00:00', price: 'NaN' });
+    expect(res.statusCode).toBe(422);
+    expect(res.json<{ detail: { type: string }[] }>().detail.map((d) => d.type)).toEqual([
+      'finite_number',
+      'date_from_datetime_inexact',
+    ]);
+    expect((await get(book.id)).json<Book>().publish_date).toBe('2021-06-01');
   });
 
   it('normalises a new ISBN and keeps the same ISBN on its own book', async () => {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { formatMoney, idParams, laxInt, money, pageEnvelope, pageQuery } from '../../http/schemas.js';
-import { compareDecimal, normalizeIsbn, parseDecimal } from './books.rules.js';
+import { compareDecimal, normalizeIsbn, parseDecimal, parsePydanticDate } from './books.rules.js';
 import type { BookRow } from './books.table.js';
 
 export const bookResponse = z
@@ -118,7 +118,9 @@ function decimal(opts: { gt?: number; ge?: number; le?: string; places?: number 
                 'decimal_type',
                 'Decimal input should be an integer, float, string or Decimal object',
               )
-            : pydanticIssue('decimal_parsing', 'Input should be a valid decimal'),
+            : parsed.reason === 'finite'
+              ? pydanticIssue('finite_number', 'Input should be a finite number')
+              : pydanticIssue('decimal_parsing', 'Input should be a valid decimal'),
         );
         return z.NEVER;
       }
@@ -166,6 +168,31 @@ function decimal(opts: { gt?: number; ge?: number; le?: string; places?: number 
     });
 }
 
+const DATE_MESSAGES = {
+  date_type: 'Input should be a valid date',
+  date_parsing: 'Input should be a valid date in the format YYYY-MM-DD',
+  date_from_datetime_parsing: 'Input should be a valid date or datetime',
+  date_from_datetime_inexact: 'Datetimes provided to dates should have zero time - e.g. be exact dates',
+} as const;
+
+/** A calendar date read as Pydantic's `date` field reads it (see parsePydanticDate); the output is YYYY-MM-DD. */
+const dateInput = z
+  .unknown()
+  .transform((value, ctx) => {
+    const parsed = parsePydanticDate(value);
+    if (parsed.ok) return parsed.value;
+    const { reason } = parsed;
+    ctx.addIssue(
+      'error' in reason
+        ? pydanticIssue(reason.type, `${DATE_MESSAGES[reason.type]}, ${reason.error}`, {
+            error: reason.error,
+          })
+        : pydanticIssue(reason.type, DATE_MESSAGES[reason.type]),
+    );
+    return z.NEVER;
+  })
+  .meta({ type: 'string', format: 'date', example: '2024-05-01' });
+
 /** null or blank → null; otherwise the normalised ISBN (contract §5.1), or a 422 value_error with its message. */
 const isbnInput = z
   .string()
@@ -180,30 +207,50 @@ const isbnInput = z
 
 const price = decimal({ gt: 0, le: MAX_PRICE, places: 2 });
 
-export const bookCreateBody = z.object({
-  title: text(1, 500),
-  author: text(1, 255),
-  price,
-  isbn: isbnInput.optional(),
-  genre_id: laxInt().nullable().optional(),
-  description: text(0).nullable().optional(),
-  cover_image_url: text(0, 2048).nullable().optional(),
-  publish_date: z.iso.date().nullable().optional(),
-});
+/**
+ * A JSON number too large for a double (1e400) parses to ±Infinity, which JSON cannot carry back, so the 422
+ * would echo it as null. The field validators get a copy with the number itself; the request's own parsed body,
+ * which the 422 echoes, gets its text ("Infinity", "-Infinity").
+ */
+function echoingNonFinite<T extends z.ZodType>(schema: T) {
+  return z.preprocess((body) => {
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) return body;
+    const raw = body as Record<string, unknown>;
+    const copy = { ...raw };
+    for (const [key, value] of Object.entries(raw))
+      if (typeof value === 'number' && !Number.isFinite(value)) raw[key] = String(value);
+    return copy;
+  }, schema);
+}
+
+export const bookCreateBody = echoingNonFinite(
+  z.object({
+    title: text(1, 500),
+    author: text(1, 255),
+    price,
+    isbn: isbnInput.optional(),
+    genre_id: laxInt().nullable().optional(),
+    description: text(0).nullable().optional(),
+    cover_image_url: text(0, 2048).nullable().optional(),
+    publish_date: dateInput.nullable().optional(),
+  }),
+);
 
 export type BookCreateBody = z.infer<typeof bookCreateBody>;
 
 /** Partial update: only the keys present in the body are applied; title, author and price cannot be null. */
-export const bookUpdateBody = z.object({
-  title: text(1, 500).optional(),
-  author: text(1, 255).optional(),
-  price: price.optional(),
-  isbn: isbnInput.optional(),
-  genre_id: laxInt().nullable().optional(),
-  description: text(0).nullable().optional(),
-  cover_image_url: text(0, 2048).nullable().optional(),
-  publish_date: z.iso.date().nullable().optional(),
-});
+export const bookUpdateBody = echoingNonFinite(
+  z.object({
+    title: text(1, 500).optional(),
+    author: text(1, 255).optional(),
+    price: price.optional(),
+    isbn: isbnInput.optional(),
+    genre_id: laxInt().nullable().optional(),
+    description: text(0).nullable().optional(),
+    cover_image_url: text(0, 2048).nullable().optional(),
+    publish_date: dateInput.nullable().optional(),
+  }),
+);
 
 export type BookUpdateBody = z.infer<typeof bookUpdateBody>;
 
