@@ -166,7 +166,8 @@ export async function buildApp(deps: Deps) {
       const stripped = path.replace(/\/+$/, '') || '/';
       // As Starlette does, redirect whenever the path exists without the slash, whatever the method.
       if (routeIndex.methodsFor(stripped).length > 0) {
-        const location = `${request.protocol}://${request.host}${stripped}${query ? `?${query}` : ''}`;
+        // Absolute, as Starlette's, but from PUBLIC_BASE_URL: never from the Host header.
+        const location = `${config.PUBLIC_BASE_URL}${stripped}${query ? `?${query}` : ''}`;
         return reply.redirect(location, 307);
       }
     }

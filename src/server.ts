@@ -34,7 +34,8 @@ async function main() {
   }
 
   let closing = false;
-  const shutdown = async (signal: string) => {
+  let workerStopped = false;
+  const shutdown = async (signal: string, exitCode = 0) => {
     if (closing) return;
     closing = true;
     log.info({ signal }, 'shutting down');
@@ -45,16 +46,31 @@ async function main() {
     force.unref();
     try {
       await app.close(); // stops accepting, lets in-flight requests finish
-      await runner?.stop();
+      if (runner && !workerStopped) await runner.stop();
       await closeDeps(deps);
       await database.stop();
       log.info('shutdown complete');
-      process.exit(0);
+      process.exit(exitCode);
     } catch (err) {
       log.error({ err }, 'error during shutdown');
       process.exit(1);
     }
   };
+  // The embedded worker must not die silently while the API keeps adding jobs.
+  runner?.promise.then(
+    () => {
+      workerStopped = true;
+      if (!closing) {
+        log.fatal('the job worker stopped unexpectedly');
+        void shutdown('worker-stopped', 1);
+      }
+    },
+    (err: unknown) => {
+      workerStopped = true;
+      log.fatal({ err }, 'the job worker failed');
+      void shutdown('worker-failed', 1);
+    },
+  );
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
 

@@ -23,14 +23,33 @@ async function main() {
   });
   log.info({ concurrency: config.WORKER_CONCURRENCY }, 'worker started');
 
-  const shutdown = async () => {
-    await runner.stop();
-    await closeDeps(deps);
-    process.exit(0);
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    log.info({ signal }, 'worker shutting down');
+    setTimeout(() => {
+      log.error('graceful shutdown timed out');
+      process.exit(1);
+    }, 20_000).unref();
+    try {
+      await runner.stop();
+      await closeDeps(deps);
+      process.exit(0);
+    } catch (err) {
+      log.error({ err }, 'error during shutdown');
+      process.exit(1);
+    }
   };
-  process.on('SIGTERM', () => void shutdown());
-  process.on('SIGINT', () => void shutdown());
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
   await runner.promise;
+  if (!closing) {
+    // graphile-worker stopped on its own: exit so that a supervisor restarts the worker.
+    log.fatal('worker stopped unexpectedly');
+    await closeDeps(deps).catch(() => {});
+    process.exit(1);
+  }
 }
 
 main().catch((err: unknown) => {

@@ -39,12 +39,11 @@ function createCuttableProxy(target: URL) {
 
 let deps: Deps;
 let app: TestApp;
-let drop: () => Promise<void>;
+let database: Awaited<ReturnType<typeof createTestDatabase>>;
 const proxyTarget = { proxy: undefined as ReturnType<typeof createCuttableProxy> | undefined };
 
 beforeAll(async () => {
-  const database = await createTestDatabase();
-  drop = database.drop;
+  database = await createTestDatabase();
   const target = new URL(database.url);
   const proxy = createCuttableProxy(target);
   await proxy.open();
@@ -61,7 +60,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await app.close();
   await closeDeps(deps);
-  await drop();
+  await database.drop();
 });
 
 describe('when the database goes away', () => {

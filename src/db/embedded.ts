@@ -1,5 +1,14 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { userInfo } from 'node:os';
@@ -38,12 +47,28 @@ function isAlive(pid: number): boolean {
   }
 }
 
-/** A `kill -9` of the API leaves its postmaster running; stop it before starting a new one. */
+/** The process that started the embedded server in a data folder, recorded beside that folder. */
+const ownerFile = (dbDir: string) => `${dbDir}.owner`;
+
+function readPid(file: string): number | undefined {
+  if (!existsSync(file)) return undefined;
+  const pid = Number(readFileSync(file, 'utf8').split('\n')[0]);
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+}
+
+/**
+ * A `kill -9` of the API leaves its postmaster running; stop it before starting a new one. A server whose owner
+ * is still alive belongs to another running API on the same DATA_DIR: refuse rather than pull it from under it.
+ */
 async function stopLeftover(dbDir: string, log: Logger): Promise<void> {
   const pidFile = path.join(dbDir, 'postmaster.pid');
+  const owner = readPid(ownerFile(dbDir));
+  if (owner !== undefined && owner !== process.pid && isAlive(owner) && existsSync(pidFile)) {
+    throw new Error(`the embedded database in ${dbDir} is in use by another running process (pid ${owner})`);
+  }
   if (!existsSync(pidFile)) return;
-  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
-  if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) {
+  const pid = readPid(pidFile);
+  if (pid !== undefined && isAlive(pid)) {
     log.warn(`stopping a leftover embedded PostgreSQL (pid ${pid})`);
     process.kill(pid, 'SIGINT'); // fast shutdown
     for (let i = 0; i < 100 && isAlive(pid); i++) await new Promise((r) => setTimeout(r, 100));
@@ -119,6 +144,7 @@ export async function startEmbeddedPostgres(dbDir: string, log: Logger): Promise
     await pg.initialise();
   }
   await pg.start();
+  writeFileSync(ownerFile(absDir), String(process.pid));
   log.info(`embedded PostgreSQL listening on 127.0.0.1:${port}`);
 
   const admin = pg.getPgClient('postgres', '127.0.0.1');
@@ -129,6 +155,9 @@ export async function startEmbeddedPostgres(dbDir: string, log: Logger): Promise
 
   return {
     url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/bookstore`,
-    stop: () => pg.stop(),
+    stop: async () => {
+      await pg.stop();
+      rmSync(ownerFile(absDir), { force: true });
+    },
   };
 }

@@ -184,9 +184,9 @@ describe('request bodies and parameters', () => {
   });
 
   it('redirects a trailing slash when the path exists under another method', async () => {
-    const res = await t.app.inject({ method: 'GET', url: '/cart/items/', headers: { host: 'localhost' } });
+    const res = await t.app.inject({ method: 'GET', url: '/cart/items/' });
     expect(res.statusCode).toBe(307);
-    expect(res.headers.location).toBe('http://localhost/cart/items');
+    expect(res.headers.location).toBe('http://127.0.0.1:8000/cart/items');
   });
 
   it('reports a missing query parameter with a null input', async () => {
