@@ -3,6 +3,7 @@ import pg from 'pg';
 import { z } from 'zod';
 import type { Deps } from '../../deps.js';
 import {
+  activeUserIds,
   findBatchNotifications,
   findNotificationsAfter,
   latestNotificationId,
@@ -34,18 +35,30 @@ function sseEvent(event: string, data: unknown, id?: number): string {
  * number of API processes can share the database. The listener starts with the first stream and reconnects
  * (then catches up from each stream's last id) if its connection is lost.
  */
+export interface NotificationHubOptions {
+  heartbeatMs?: number;
+  reconnectMs?: number;
+  /** How often the accounts of the open streams are re-read; a deactivated account's streams end. */
+  accountCheckMs?: number;
+  /** Runs after a new stream has read where it starts and before it is registered (a seam for tests). */
+  afterBaseline?: (userId: number) => Promise<void>;
+}
+
 export function createNotificationHub(
   deps: Pick<Deps, 'db' | 'pool' | 'log'>,
-  opts: { heartbeatMs?: number; reconnectMs?: number } = {},
+  opts: NotificationHubOptions = {},
 ) {
   const { db, log } = deps;
   const heartbeatMs = opts.heartbeatMs ?? 15_000;
   const reconnectMs = opts.reconnectMs ?? 1_000;
+  const accountCheckMs = opts.accountCheckMs ?? 5_000;
   const byUser = new Map<number, Set<Subscriber>>();
   let listener: pg.Client | undefined;
   let connecting: Promise<void> | undefined;
   let reconnectTimer: NodeJS.Timeout | undefined;
   let heartbeat: NodeJS.Timeout | undefined;
+  let accountCheck: NodeJS.Timeout | undefined;
+  let checkingAccounts = false;
   let closed = false;
 
   const subscribers = () => [...byUser.values()].flatMap((set) => [...set]);
@@ -142,22 +155,56 @@ export function createNotificationHub(
     return connecting;
   }
 
-  function startHeartbeat() {
-    if (heartbeat) return;
-    heartbeat = setInterval(() => {
-      for (const sub of subscribers()) if (!sub.stream.writableEnded) sub.stream.write(': heartbeat\n\n');
-    }, heartbeatMs);
-    heartbeat.unref();
+  /** Ends the streams of every connected account that is no longer active (one query for all of them). */
+  async function dropInactiveAccounts() {
+    if (checkingAccounts || byUser.size === 0) return;
+    checkingAccounts = true;
+    try {
+      const active = new Set(await activeUserIds(db, [...byUser.keys()]));
+      for (const [userId, set] of [...byUser]) {
+        if (active.has(userId)) continue;
+        for (const sub of [...set]) {
+          remove(sub);
+          sub.stream.end();
+        }
+      }
+    } finally {
+      checkingAccounts = false;
+    }
+  }
+
+  function startTimers() {
+    if (!heartbeat) {
+      heartbeat = setInterval(() => {
+        for (const sub of subscribers()) if (!sub.stream.writableEnded) sub.stream.write(': heartbeat\n\n');
+      }, heartbeatMs);
+      heartbeat.unref();
+    }
+    if (!accountCheck) {
+      accountCheck = setInterval(() => {
+        dropInactiveAccounts().catch((err: unknown) => {
+          log.warn(
+            { reason: err instanceof Error ? err.message : String(err) },
+            'could not re-check the accounts of the notification streams',
+          );
+        });
+      }, accountCheckMs);
+      accountCheck.unref();
+    }
+  }
+
+  function stopTimers() {
+    clearInterval(heartbeat);
+    clearInterval(accountCheck);
+    heartbeat = undefined;
+    accountCheck = undefined;
   }
 
   function remove(sub: Subscriber) {
     const set = byUser.get(sub.userId);
     set?.delete(sub);
     if (set?.size === 0) byUser.delete(sub.userId);
-    if (byUser.size === 0 && heartbeat) {
-      clearInterval(heartbeat);
-      heartbeat = undefined;
-    }
+    if (byUser.size === 0) stopTimers();
   }
 
   return {
@@ -167,26 +214,25 @@ export function createNotificationHub(
      */
     async subscribe(userId: number, o: { lastEventId?: number; unreadCount: number }): Promise<PassThrough> {
       await ensureListening();
+      const afterId = o.lastEventId ?? (await latestNotificationId(db, userId));
+      await opts.afterBaseline?.(userId);
       const stream = new PassThrough();
-      const sub: Subscriber = {
-        userId,
-        stream,
-        lastId: o.lastEventId ?? (await latestNotificationId(db, userId)),
-        sent: new Set(),
-      };
+      const sub: Subscriber = { userId, stream, lastId: afterId, sent: new Set() };
       let set = byUser.get(userId);
       if (!set) byUser.set(userId, (set = new Set()));
       set.add(sub);
       stream.on('close', () => remove(sub));
       stream.write(`retry: 2000\n${sseEvent('ready', { unread_count: o.unreadCount })}`);
-      startHeartbeat();
-      if (o.lastEventId !== undefined) {
-        const missed = await findNotificationsAfter(db, {
-          userId,
-          afterId: o.lastEventId,
-          limit: CATCH_UP_LIMIT,
-        });
+      startTimers();
+      // A batch committed after the start point was read but handled before the stream was registered would not
+      // have been pushed to it: the catch-up after registering delivers it (`sent` drops what was pushed twice).
+      try {
+        const missed = await findNotificationsAfter(db, { userId, afterId, limit: CATCH_UP_LIMIT });
         for (const row of missed) push(sub, row);
+      } catch (err) {
+        remove(sub);
+        stream.destroy();
+        throw err;
       }
       return stream;
     },
@@ -197,7 +243,7 @@ export function createNotificationHub(
     async close() {
       closed = true;
       if (reconnectTimer) clearTimeout(reconnectTimer);
-      if (heartbeat) clearInterval(heartbeat);
+      stopTimers();
       for (const sub of subscribers()) sub.stream.end();
       byUser.clear();
       await connecting?.catch(() => {});

@@ -1,4 +1,4 @@
-import { and, count, desc, eq, gt, inArray, isNull, lt, sql, type SQL } from 'drizzle-orm';
+import { and, count, desc, eq, gt, inArray, isNotNull, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
 import { preBookings } from '../prebooks/prebooks.table.js';
 import { users } from '../users/users.table.js';
@@ -140,17 +140,35 @@ export async function markAllRead(db: DbOrTx, opts: { userId: number; at: Date }
   return rows.length;
 }
 
+const EXPIRED_TICKETS_PURGED_PER_ISSUE = 100;
+
 export async function insertStreamTicket(
   db: DbOrTx,
   opts: { userId: number; tokenHash: string; expiresAt: Date; at: Date },
 ): Promise<void> {
-  // Spent and expired tickets of the user are of no further use; they go when a new one is issued.
+  // Tickets are good for one use within 60 seconds; the rest is purged here so that nothing accumulates: the
+  // user's spent and expired tickets, and a bounded batch of anyone's expired ones (skipping rows another issuer
+  // is already deleting).
   await db
     .delete(notificationStreamTickets)
     .where(
       and(
         eq(notificationStreamTickets.userId, opts.userId),
-        lt(notificationStreamTickets.expiresAt, opts.at),
+        or(isNotNull(notificationStreamTickets.usedAt), lt(notificationStreamTickets.expiresAt, opts.at)),
+      ),
+    );
+  await db
+    .delete(notificationStreamTickets)
+    .where(
+      inArray(
+        notificationStreamTickets.id,
+        db
+          .select({ id: notificationStreamTickets.id })
+          .from(notificationStreamTickets)
+          .where(lt(notificationStreamTickets.expiresAt, opts.at))
+          .orderBy(notificationStreamTickets.expiresAt)
+          .limit(EXPIRED_TICKETS_PURGED_PER_ISSUE)
+          .for('update', { skipLocked: true }),
       ),
     );
   await db.insert(notificationStreamTickets).values({
@@ -186,4 +204,14 @@ export async function findAccount(db: DbOrTx, userId: number) {
     .from(users)
     .where(eq(users.id, userId));
   return row;
+}
+
+/** Which of the given accounts exist and are active. */
+export async function activeUserIds(db: DbOrTx, userIds: number[]): Promise<number[]> {
+  if (userIds.length === 0) return [];
+  const rows = await db
+    .select({ id: users.id })
+    .from(users)
+    .where(and(inArray(users.id, userIds), eq(users.isActive, true)));
+  return rows.map((r) => r.id);
 }

@@ -362,6 +362,28 @@ describe('POST /notifications/stream-ticket', () => {
     expect(deactivated.json().code).toBe('AUTH_ACCOUNT_DEACTIVATED');
   });
 
+  it('purges spent and expired tickets when a new one is issued', async () => {
+    const reader = await createUser(t);
+    const other = await createUser(t);
+    const issue = async (user: TestUser) =>
+      (await t.app.inject({ method: 'POST', url: '/notifications/stream-ticket', headers: user.auth })).json()
+        .ticket as string;
+    const spent = await issue(reader);
+    const stream = openStream(`${baseUrl}/notifications/stream?ticket=${encodeURIComponent(spent)}`);
+    expect((await stream.response).statusCode).toBe(200);
+    stream.close();
+    await issue(other);
+    await t.deps.db.execute(
+      sql`UPDATE notification_stream_tickets SET expires_at = now() - interval '1 second' WHERE user_id = ${other.id}`,
+    );
+
+    const fresh = await issue(reader);
+    const left = await t.deps.db.execute<{ token_hash: string }>(
+      sql`SELECT token_hash FROM notification_stream_tickets WHERE user_id IN (${reader.id}, ${other.id})`,
+    );
+    expect(left.rows.map((r) => r.token_hash)).toEqual([createHash('sha256').update(fresh).digest('hex')]);
+  });
+
   it('requires an active account', async () => {
     expect((await t.app.inject({ method: 'POST', url: '/notifications/stream-ticket' })).statusCode).toBe(
       401,

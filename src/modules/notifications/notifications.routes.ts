@@ -17,6 +17,9 @@ import {
 } from './notifications.schemas.js';
 import { createNotificationService } from './notifications.service.js';
 
+/** Notification ids are int4: a larger Last-Event-ID is past every notification. */
+const MAX_NOTIFICATION_ID = 2 ** 31 - 1;
+
 export const notificationsRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { deps, guards }) => {
   const service = createNotificationService(deps);
   const hub = createNotificationHub(deps);
@@ -134,7 +137,9 @@ export const notificationsRoutes: FastifyPluginAsyncZod<RouteContext> = async (a
       const user = currentUser(request);
       const header = request.headers['last-event-id'];
       const lastEventId =
-        typeof header === 'string' && /^\d{1,10}$/.test(header) ? Number(header) : undefined;
+        typeof header === 'string' && /^\d{1,10}$/.test(header)
+          ? Math.min(Number(header), MAX_NOTIFICATION_ID)
+          : undefined;
       const stream = await hub.subscribe(user.id, {
         lastEventId,
         unreadCount: await service.unreadCount(user.id),

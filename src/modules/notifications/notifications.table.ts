@@ -54,5 +54,9 @@ export const notificationStreamTickets = pgTable(
     usedAt: timestamp('used_at', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [uniqueIndex('uq_notification_stream_tickets_token_hash').on(t.tokenHash)],
+  (t) => [
+    uniqueIndex('uq_notification_stream_tickets_token_hash').on(t.tokenHash),
+    index('ix_notification_stream_tickets_user_id').on(t.userId),
+    index('ix_notification_stream_tickets_expires_at').on(t.expiresAt),
+  ],
 );

@@ -1,0 +1,2 @@
+CREATE INDEX "ix_notification_stream_tickets_user_id" ON "notification_stream_tickets" USING btree ("user_id");--> statement-breakpoint
+CREATE INDEX "ix_notification_stream_tickets_expires_at" ON "notification_stream_tickets" USING btree ("expires_at");
