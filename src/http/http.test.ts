@@ -28,7 +28,7 @@ describe('HTTP basics', () => {
       headers: { host: 'localhost:8000' },
     });
     expect(res.statusCode).toBe(307);
-    expect(res.headers.location).toBe('http://localhost:8000/health?x=1');
+    expect(res.headers.location).toBe('http://127.0.0.1:8000/health?x=1');
   });
 
   it('reports liveness without touching the database', async () => {
@@ -161,7 +161,7 @@ describe('request bodies and parameters', () => {
       headers: { host: 'api.local:8000' },
     });
     expect(res.statusCode).toBe(307);
-    expect(res.headers.location).toBe('http://api.local:8000/books?q=dune');
+    expect(res.headers.location).toBe('http://127.0.0.1:8000/books?q=dune');
   });
 
   it('answers an OPTIONS request that is not a CORS preflight as an unsupported method', async () => {
