@@ -27,8 +27,11 @@ export interface PreBookingRow {
 const isWaiting = eq(preBookings.status, 'waiting');
 
 /**
- * Pre-bookings matching `where`, one page, with their queue positions: one query, the positions computed by a
- * window function over the waiting pre-bookings of the page's books only.
+ * Pre-bookings matching `where`, one page, with their queue positions computed for the page's rows only, on
+ * ix_pre_bookings_book_waiting_queue. Per book, the first waiting row of the page (its anchor) counts the waiting
+ * pre-bookings ahead of it, once; every waiting row adds those between the anchor and itself. A deep admin page
+ * of one book's queue costs one count of the rows ahead plus a page-sized span per row, and a reader's own list
+ * one count per book: never a pass over whole queues.
  */
 export async function listPreBookings(
   db: DbOrTx,
@@ -52,28 +55,33 @@ export async function listPreBookings(
       .limit(opts.limit ?? 2 ** 31 - 1)
       .offset(opts.offset ?? 0),
   );
-  const queue = db.$with('queue').as(
+  // The SQL below names the CTE columns itself: in a CTE's select list Drizzle renders them unqualified.
+  const inQueue = sql`partition by page.book_id, page.status order by page.created_at, page.id`;
+  const anchored = db.$with('anchored').as(
     db
       .select({
-        id: preBookings.id,
-        position:
-          sql<number>`row_number() over (partition by ${preBookings.bookId} order by ${preBookings.createdAt}, ${preBookings.id})`.as(
-            'position',
-          ),
+        id: page.id,
+        anchorId: sql<number>`first_value(page.id) over (${inQueue})`.as('anchor_id'),
+        anchorCreatedAt: sql<string>`first_value(page.created_at) over (${inQueue})`.as('anchor_created_at'),
       })
-      .from(preBookings)
-      .where(
-        and(
-          isWaiting,
-          inArray(
-            preBookings.bookId,
-            db.select({ bookId: page.bookId }).from(page).where(eq(page.status, 'waiting')),
-          ),
-        ),
-      ),
+      .from(page),
   );
+  // The count of the rows ahead of the anchor runs for the anchor alone (CASE evaluates it lazily); the window
+  // hands it to the book's other rows of the page.
+  const queuePosition = sql<number | null>`case when ${preBookings.status} = 'waiting' then
+    max(case when anchored.id = anchored.anchor_id then (
+      select count(*)::int from ${preBookings} ahead
+      where ahead.book_id = ${preBookings.bookId} and ahead.status = 'waiting'
+        and (ahead.created_at, ahead.id) < (${preBookings.createdAt}, ${preBookings.id})
+    ) end) over (partition by ${preBookings.bookId}, ${preBookings.status})
+    + 1 + (
+      select count(*)::int from ${preBookings} between_
+      where between_.book_id = ${preBookings.bookId} and between_.status = 'waiting'
+        and (between_.created_at, between_.id) >= (anchored.anchor_created_at, anchored.anchor_id)
+        and (between_.created_at, between_.id) < (${preBookings.createdAt}, ${preBookings.id})
+    ) end`;
   const rows = await db
-    .with(page, queue)
+    .with(page, anchored)
     .select({
       id: preBookings.id,
       userId: preBookings.userId,
@@ -88,13 +96,12 @@ export async function listPreBookings(
       stockChangeId: preBookings.stockChangeId,
       convertedOrderId: preBookings.convertedOrderId,
       convertedAt: preBookings.convertedAt,
-      queuePosition: sql<number | null>`${queue.position}`,
+      queuePosition,
     })
-    .from(page)
-    .innerJoin(preBookings, eq(preBookings.id, page.id))
+    .from(anchored)
+    .innerJoin(preBookings, eq(preBookings.id, anchored.id))
     .innerJoin(books, eq(books.id, preBookings.bookId))
     .innerJoin(users, eq(users.id, preBookings.userId))
-    .leftJoin(queue, eq(queue.id, preBookings.id))
     .orderBy(
       ...(opts.order === 'newest'
         ? [desc(preBookings.createdAt), desc(preBookings.id)]

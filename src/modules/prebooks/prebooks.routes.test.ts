@@ -298,6 +298,63 @@ describe('admin views', () => {
     }
   });
 
+  it("number every row of a later page by its place in its own book's queue, skipping cancelled ones", async () => {
+    const [first, second] = [await createBook(t, { stock: 0 }), await createBook(t, { stock: 0 })];
+    const readers = await Promise.all(Array.from({ length: 5 }, () => createUser(t)));
+    const ids = new Map<string, number>();
+    // Interleaved: first#0 second#0 first#1 second#1 … so a page mixes both queues.
+    for (const [i, r] of readers.entries()) {
+      ids.set(`f${i}`, (await preBook(r, first.id)).json().id);
+      ids.set(`s${i}`, (await preBook(r, second.id)).json().id);
+    }
+    await t.app.inject({ method: 'DELETE', url: `/prebooks/${ids.get('f1')}`, headers: readers[1]!.auth });
+    await t.app.inject({ method: 'DELETE', url: `/prebooks/${ids.get('s3')}`, headers: readers[3]!.auth });
+
+    const positions = async (url: string): Promise<[number, number | null][]> =>
+      (await t.app.inject({ method: 'GET', url, headers: admin.auth }))
+        .json<{ items: { id: number; queue_position: number | null }[] }>()
+        .items.map((i) => [i.id, i.queue_position]);
+    const expected = (keys: [string, number | null][]) => keys.map(([k, p]) => [ids.get(k), p]);
+
+    expect(await positions(`/admin/prebooks?book_id=${first.id}&per_page=2&page=2`)).toEqual(
+      expected([
+        ['f2', 2],
+        ['f3', 3],
+      ]),
+    );
+    expect(await positions(`/admin/prebooks?book_id=${first.id}&status=waiting&per_page=3&page=2`)).toEqual(
+      expected([['f4', 4]]),
+    );
+    // Every book's rows, in pages of 3 (each page anchors its own positions).
+    const everything: [number, number | null][] = [];
+    for (let page = 1; ; page++) {
+      const items = await positions(`/admin/prebooks?per_page=3&page=${page}`);
+      if (items.length === 0) break;
+      everything.push(...items);
+    }
+    const both = everything.filter(([id]) => [...ids.values()].includes(id));
+    expect(both).toEqual(
+      expected([
+        ['f0', 1],
+        ['s0', 1],
+        ['f1', null],
+        ['s1', 2],
+        ['f2', 2],
+        ['s2', 3],
+        ['f3', 3],
+        ['s3', null],
+        ['f4', 4],
+        ['s4', 4],
+      ]),
+    );
+    expect((await myPreBookings(readers[4]!)).map((i) => [i.id, i.queue_position])).toEqual(
+      expected([
+        ['s4', 4],
+        ['f4', 4],
+      ]),
+    );
+  });
+
   it('list the waitlist of a book in queue order, filtered by status, in the admin envelope', async () => {
     const book = await createBook(t, { stock: 0 });
     const readers = [await createUser(t), await createUser(t), await createUser(t)];
