@@ -363,7 +363,43 @@ describe('account linking', () => {
     expect401(await exchange(await idToken({})), 'User not found or inactive', 'AUTH_USER_INACTIVE');
     expect401(await signInByRedirect(), 'User not found or inactive', 'AUTH_USER_INACTIVE');
   });
+
+  it('answers 401 AUTH_USER_INACTIVE to a sign-in that waited for a deactivation in progress', async () => {
+    const user = await createUser(t);
+    identity = newIdentity({ email: user.email });
+    const token = await idToken({});
+    const deactivation = await t.deps.pool.connect();
+    try {
+      await deactivation.query('BEGIN');
+      await deactivation.query('SELECT id FROM users WHERE id = $1 FOR NO KEY UPDATE', [user.id]);
+      const pending = exchange(token);
+      expect(await waitForLockWaiter()).toBe(true);
+      await deactivation.query('UPDATE users SET is_active = false WHERE id = $1', [user.id]);
+      await deactivation.query('COMMIT');
+      expect401(await pending, 'User not found or inactive', 'AUTH_USER_INACTIVE');
+    } finally {
+      deactivation.release();
+    }
+    const live = await t.deps.db.execute<{ n: number }>(
+      sql`SELECT count(*)::int AS n FROM refresh_tokens WHERE user_id = ${user.id} AND revoked_at IS NULL`,
+    );
+    expect(live.rows[0]!.n).toBe(0);
+  });
 });
+
+/** True once some session of this database waits for a row lock. */
+async function waitForLockWaiter(): Promise<boolean> {
+  const deadline = Date.now() + 5000;
+  while (Date.now() < deadline) {
+    const rows = await t.deps.db.execute<{ n: number }>(
+      sql`SELECT count(*)::int AS n FROM pg_stat_activity
+          WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+    );
+    if (rows.rows[0]!.n > 0) return true;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return false;
+}
 
 describe('without GOOGLE_CLIENT_ID', () => {
   let unconfigured: TestContext;

@@ -110,8 +110,7 @@ export function createGoogleSignIn(deps: Deps, auth: AuthService) {
     if (!email?.ok) throw NO_EMAIL();
     if (claims.email_verified !== true && claims.email_verified !== 'true') throw UNVERIFIED();
     const user = await db.transaction((tx) => linkedUser(tx, claims.sub, email.email));
-    if (!user.isActive) throw USER_INACTIVE();
-    return auth.startSession(user);
+    return auth.startSession(user.id, USER_INACTIVE);
   }
 
   /**

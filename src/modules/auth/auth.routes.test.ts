@@ -3,7 +3,14 @@ import { sql } from 'drizzle-orm';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { revokeUserRefreshTokens } from './auth.repository.js';
-import { createUser, PASSWORD, startTestApp, uniqueEmail, type TestContext } from '../../../test/helpers.js';
+import {
+  createUser,
+  PASSWORD,
+  PASSWORD_HASH,
+  startTestApp,
+  uniqueEmail,
+  type TestContext,
+} from '../../../test/helpers.js';
 
 /** Generated with @node-rs/argon2 using the reference's parameters (argon2-cffi defaults) for "password123". */
 const REFERENCE_HASH =
@@ -38,6 +45,13 @@ async function registered(email = uniqueEmail()): Promise<Tokens & { email: stri
   const res = await register(email);
   expect(res.statusCode).toBe(201);
   return { ...res.json<Tokens>(), email };
+}
+
+async function storedHash(userId: number): Promise<string | null> {
+  const rows = await t.deps.db.execute<{ hashed_password: string | null }>(
+    sql`SELECT hashed_password FROM users WHERE id = ${userId}`,
+  );
+  return rows.rows[0]!.hashed_password;
 }
 
 async function tokenRow(token: string) {
@@ -325,10 +339,22 @@ describe('POST /auth/login', () => {
     });
   });
 
-  it("verifies the reference's Argon2id hashes (m=65536, t=3, p=4)", async () => {
+  it("verifies the reference's Argon2id hashes (m=65536, t=3, p=4) and rehashes them with the current cost", async () => {
     const user = await createUser(t, { passwordHash: REFERENCE_HASH });
+    expect((await login(user.email, 'password124')).statusCode).toBe(401);
+    expect(await storedHash(user.id)).toBe(REFERENCE_HASH);
+    expect((await login(user.email, PASSWORD)).statusCode).toBe(200);
+    const upgraded = await storedHash(user.id);
+    expect(upgraded).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
     expect((await login(user.email, PASSWORD)).statusCode).toBe(200);
     expect((await login(user.email, 'password124')).statusCode).toBe(401);
+    expect(await storedHash(user.id)).toBe(upgraded);
+  });
+
+  it('leaves a hash made with the current parameters as it is', async () => {
+    const user = await createUser(t);
+    expect((await login(user.email)).statusCode).toBe(200);
+    expect(await storedHash(user.id)).toBe(PASSWORD_HASH);
   });
 
   it('starts a new session (token family) at every login', async () => {

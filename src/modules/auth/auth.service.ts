@@ -1,10 +1,10 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Deps } from '../../deps.js';
-import type { Db, DbOrTx } from '../../db/client.js';
+import type { Db, Tx } from '../../db/client.js';
 import { AppError, conflict } from '../../http/errors.js';
 import { DEACTIVATED } from '../../http/auth.js';
 import type { UserRow } from '../users/users.table.js';
-import { hashPassword, verifyAgainstDummy, verifyPassword } from './auth.passwords.js';
+import { createDummyVerifier, hashPassword, needsRehash, verifyPassword } from './auth.passwords.js';
 import * as repo from './auth.repository.js';
 import type { TokenResponse } from './auth.schemas.js';
 
@@ -26,7 +26,8 @@ const TOKEN_REUSE = () =>
 export const hashRefreshToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
 export function createAuthService(deps: Deps) {
-  const { db, clock, tokens, config } = deps;
+  const { db, clock, tokens, config, log } = deps;
+  const verifyAgainstDummy = createDummyVerifier();
 
   function tokenExpiry(now: Date, familyExpiresAt: Date): Date {
     const sliding = new Date(now.getTime() + config.REFRESH_TOKEN_EXPIRE_DAYS * DAY_MS);
@@ -34,7 +35,7 @@ export function createAuthService(deps: Deps) {
   }
 
   async function storeRefreshToken(
-    tx: DbOrTx,
+    tx: Tx,
     userId: number,
     family: string,
     familyExpiresAt: Date,
@@ -59,12 +60,31 @@ export function createAuthService(deps: Deps) {
     };
   }
 
-  /** A new session (token family) for a user who just proved who they are. */
-  async function startSession(user: Pick<UserRow, 'id' | 'role'>, tx: DbOrTx = db): Promise<TokenResponse> {
+  /**
+   * A new session (token family) for a user who just proved who they are. The account is re-checked under the
+   * user lock, so that a session created during a deactivation cannot survive it; `inactive` is the endpoint's
+   * error for an inactive account.
+   */
+  async function startSession(userId: number, inactive: () => AppError): Promise<TokenResponse> {
     const now = clock.now();
     const familyExpiresAt = new Date(now.getTime() + FAMILY_LIFETIME_DAYS * DAY_MS);
-    const refreshToken = await storeRefreshToken(tx, user.id, randomUUID(), familyExpiresAt, now);
-    return tokenPair(user, refreshToken);
+    const session = await db.transaction(async (tx) => {
+      const user = await repo.lockUser(tx, userId, 'share');
+      if (!user?.isActive) return undefined;
+      const token = await storeRefreshToken(tx, user.id, randomUUID(), familyExpiresAt, now);
+      return { user, token };
+    });
+    if (!session) throw inactive();
+    return tokenPair(session.user, session.token);
+  }
+
+  /** Converges every account on the current hash cost; a failure leaves the old (still valid) hash. */
+  async function upgradeHash(userId: number, current: string, password: string): Promise<void> {
+    try {
+      await repo.replacePasswordHash(db, userId, current, await hashPassword(password));
+    } catch (err) {
+      log.warn({ err, userId }, 'could not rehash a password with the current parameters');
+    }
   }
 
   async function register(email: string, password: string): Promise<TokenResponse> {
@@ -73,7 +93,7 @@ export function createAuthService(deps: Deps) {
     const user = await repo.insertUser(db, { email, hashedPassword });
     // Lost a race with a concurrent registration of the same address (ix_users_email).
     if (!user) throw emailConflict();
-    return startSession(user);
+    return startSession(user.id, DEACTIVATED);
   }
 
   async function login(email: string, password: string): Promise<TokenResponse> {
@@ -91,7 +111,9 @@ export function createAuthService(deps: Deps) {
     }
     if (!(await verifyPassword(user.hashedPassword, password))) throw INVALID_CREDENTIALS();
     if (!user.isActive) throw DEACTIVATED();
-    return startSession(user);
+    const session = await startSession(user.id, DEACTIVATED);
+    if (needsRehash(user.hashedPassword)) await upgradeHash(user.id, user.hashedPassword, password);
+    return session;
   }
 
   /**
@@ -100,16 +122,21 @@ export function createAuthService(deps: Deps) {
    */
   async function refresh(presented: string): Promise<TokenResponse> {
     const now = clock.now();
+    const tokenHash = hashRefreshToken(presented);
+    const found = await repo.findRefreshToken(db, tokenHash);
+    if (!found || found.expiresAt < now || found.familyExpiresAt < now) throw REFRESH_INVALID();
     const outcome = await db.transaction(async (tx) => {
-      const row = await repo.findRefreshToken(tx, hashRefreshToken(presented));
-      if (!row || row.expiresAt < now || row.familyExpiresAt < now) return { error: REFRESH_INVALID() };
+      // Stronger than the SHARE lock of a login: the rotations of one user run one after the other, so that a
+      // reuse detection also revokes the token that a concurrent rotation of the family has just issued.
+      const user = await repo.lockUser(tx, found.userId, 'no key update');
+      const row = await repo.findRefreshToken(tx, tokenHash);
+      if (!row) return { error: REFRESH_INVALID() };
       // A revoked token presented again (or a concurrent rotation of the same token) means it leaked.
       if (row.revokedAt !== null || !(await repo.revokeToken(tx, row.id, now))) {
         await repo.revokeFamily(tx, row.tokenFamily, now);
         return { error: TOKEN_REUSE() };
       }
-      const user = await repo.findUserById(tx, row.userId);
-      if (!user || !user.isActive) return { error: USER_INACTIVE() };
+      if (!user?.isActive) return { error: USER_INACTIVE() };
       const token = await storeRefreshToken(tx, user.id, row.tokenFamily, row.familyExpiresAt, now);
       return { user, token };
     });

@@ -31,7 +31,7 @@ export async function listUsers(
 }
 
 export async function lockUser(tx: DbOrTx, userId: number): Promise<UserRow | undefined> {
-  const rows = await tx.select().from(users).where(eq(users.id, userId)).for('update');
+  const rows = await tx.select().from(users).where(eq(users.id, userId)).for('no key update');
   return rows[0];
 }
 
