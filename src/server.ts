@@ -4,7 +4,7 @@ import { openDatabase } from './db/database.js';
 import { migrateDatabase } from './db/migrate.js';
 import { closeDeps, createDeps } from './deps.js';
 import { releaseAllJobLocks, startWorker } from './jobs/queue.js';
-import { taskList } from './jobs/tasks.js';
+import { cronItems, taskList } from './jobs/tasks.js';
 import { configFromEnvironment } from './lib/env.js';
 import { createLogger } from './lib/logger.js';
 
@@ -30,6 +30,7 @@ async function main() {
     runner = await startWorker(deps.pool, taskList(deps), log, {
       concurrency: config.WORKER_CONCURRENCY,
       localQueueSize: config.WORKER_LOCAL_QUEUE,
+      cronItems,
     });
   }
 

@@ -2,7 +2,7 @@ import { runningEmbeddedUrl } from './db/database.js';
 import { migrateDatabase } from './db/migrate.js';
 import { closeDeps, createDeps } from './deps.js';
 import { startWorker } from './jobs/queue.js';
-import { taskList } from './jobs/tasks.js';
+import { cronItems, taskList } from './jobs/tasks.js';
 import { configFromEnvironment } from './lib/env.js';
 import { createLogger } from './lib/logger.js';
 
@@ -20,6 +20,7 @@ async function main() {
   const runner = await startWorker(deps.pool, taskList(deps), log, {
     concurrency: config.WORKER_CONCURRENCY,
     localQueueSize: config.WORKER_LOCAL_QUEUE,
+    cronItems,
   });
   log.info({ concurrency: config.WORKER_CONCURRENCY }, 'worker started');
 

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { Logger, run, type Runner, type TaskList } from 'graphile-worker';
+import { Logger, parseCronItems, run, type CronItem, type Runner, type TaskList } from 'graphile-worker';
 import type pg from 'pg';
 import type { Logger as Pino } from 'pino';
 import type { DbOrTx } from '../db/client.js';
@@ -50,7 +50,7 @@ export async function startWorker(
   pool: pg.Pool,
   taskList: TaskList,
   log: Pino,
-  opts: { concurrency: number; pollInterval?: number; localQueueSize?: number },
+  opts: { concurrency: number; pollInterval?: number; localQueueSize?: number; cronItems?: CronItem[] },
 ): Promise<Runner> {
   const localQueueSize = opts.localQueueSize ?? 0;
   return run({
@@ -60,6 +60,7 @@ export async function startWorker(
     pollInterval: opts.pollInterval ?? 1000,
     noHandleSignals: true,
     logger: workerLogger(log),
+    ...(opts.cronItems && { parsedCronItems: parseCronItems(opts.cronItems) }),
     // Batching (graphile-worker "localQueue"): fetch and lock many jobs per query and complete them in batches,
     // which a broadcast of thousands of e-mails needs; jobs locked but not started are returned on stop.
     ...(localQueueSize > 1 && {

@@ -1,5 +1,10 @@
-import type { TaskList } from 'graphile-worker';
+import type { CronItem, TaskList } from 'graphile-worker';
 import type { Deps } from '../deps.js';
+import {
+  REFRESH_TOKEN_PURGE_TASK,
+  refreshTokenPurgeCron,
+  refreshTokenPurgeTask,
+} from '../modules/auth/auth.jobs.js';
 import { ORDER_CONFIRMATION_TASK, orderConfirmationTask } from '../modules/orders/orders.jobs.js';
 import { RESTOCK_EMAIL_TASK, restockEmailTask } from '../modules/prebooks/prebooks.jobs.js';
 
@@ -8,5 +13,9 @@ export function taskList(deps: Deps): TaskList {
   return {
     [ORDER_CONFIRMATION_TASK]: orderConfirmationTask(deps),
     [RESTOCK_EMAIL_TASK]: restockEmailTask(deps),
+    [REFRESH_TOKEN_PURGE_TASK]: refreshTokenPurgeTask(deps),
   };
 }
+
+/** Recurring jobs (graphile-worker cron); each names a task of the table above. */
+export const cronItems: CronItem[] = [refreshTokenPurgeCron];

@@ -1,4 +1,4 @@
-import { and, eq, isNull, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull, lt, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
 import { oauthAccounts, users, type UserRow } from '../users/users.table.js';
 import { refreshTokens } from './auth.table.js';
@@ -80,6 +80,55 @@ export async function findUserByEmail(tx: DbOrTx, email: string): Promise<UserRo
 export async function findUserById(tx: DbOrTx, id: number): Promise<UserRow | undefined> {
   const rows = await tx.select().from(users).where(eq(users.id, id)).limit(1);
   return rows[0];
+}
+
+/**
+ * Locks the user row before any of the user's refresh tokens are touched: every such transaction (login, Google
+ * sign-in, refresh, deactivation) takes the user first, so they queue on it instead of deadlocking on the tokens,
+ * and a session cannot be created while a deactivation of the user is in progress.
+ */
+export async function lockUser(
+  tx: DbOrTx,
+  id: number,
+  strength: 'share' | 'no key update',
+): Promise<UserRow | undefined> {
+  const rows = await tx.select().from(users).where(eq(users.id, id)).for(strength);
+  return rows[0];
+}
+
+/** Replaces a password hash only if it is still the one that was verified (a concurrent change wins). */
+export async function replacePasswordHash(
+  tx: DbOrTx,
+  id: number,
+  previous: string,
+  next: string,
+): Promise<boolean> {
+  const rows = await tx
+    .update(users)
+    .set({ hashedPassword: next })
+    .where(and(eq(users.id, id), eq(users.hashedPassword, previous)))
+    .returning({ id: users.id });
+  return rows.length > 0;
+}
+
+/**
+ * Deletes up to `limit` refresh tokens whose family has ended: such a token can never be used again (refresh
+ * answers it as invalid, found or not), whereas the revoked tokens of a live family are kept for reuse detection.
+ * Rows locked by a running transaction are left for the next run instead of being waited for.
+ */
+export async function deleteDeadRefreshTokens(tx: DbOrTx, now: Date, limit: number): Promise<number> {
+  const dead = tx
+    .select({ id: refreshTokens.id })
+    .from(refreshTokens)
+    .where(lt(refreshTokens.familyExpiresAt, now))
+    .orderBy(refreshTokens.id)
+    .limit(limit)
+    .for('update', { skipLocked: true });
+  const deleted = await tx
+    .delete(refreshTokens)
+    .where(inArray(refreshTokens.id, dead))
+    .returning({ id: refreshTokens.id });
+  return deleted.length;
 }
 
 /** Inserts an account; undefined when the e-mail is already taken (in any case). */
