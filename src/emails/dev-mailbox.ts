@@ -13,12 +13,14 @@ export interface MailboxEntry {
   links: string[];
 }
 
-interface StoredMessage extends MailboxEntry {
+interface MessageBody {
   html: string;
   text: string;
   /** cid → data: URI, so the HTML view shows inline images. */
   inline: Record<string, string>;
 }
+
+type StoredMessage = MailboxEntry & MessageBody;
 
 const ID_RE = /^[0-9]{13}-[0-9a-f]{8}$/;
 
@@ -32,9 +34,10 @@ function linksOf(html: string): string[] {
 }
 
 /**
- * The development mailbox: each message is a file pair in DATA_DIR/mailbox (`<id>.eml`, the raw MIME message, and
- * `<id>.json`, its metadata), so the API and a separate `npm run worker` process sharing DATA_DIR see the same mail.
- * Ids start with the time in milliseconds, so sorting them sorts by date.
+ * The development mailbox: each message is a set of files in DATA_DIR/mailbox (`<id>.eml`, the raw MIME message;
+ * `<id>.body.json`, the HTML and text for viewing; `<id>.json`, the small metadata the list reads), so the API and a
+ * separate `npm run worker` process sharing DATA_DIR see the same mail. Ids start with the time in milliseconds, so
+ * sorting them sorts by date; a page of the list reads only its own metadata files.
  */
 export function createDevMailbox(dataDir: string) {
   const dir = path.join(dataDir, 'mailbox');
@@ -45,19 +48,37 @@ export function createDevMailbox(dataDir: string) {
     await rename(tmp, file);
   }
 
+  async function readJson<T>(id: string, ext: string): Promise<T | undefined> {
+    if (!ID_RE.test(id)) return undefined;
+    try {
+      return JSON.parse(await readFile(path.join(dir, `${id}.${ext}`), 'utf8')) as T;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async function readEntry(id: string): Promise<MailboxEntry | undefined> {
+    const stored = await readJson<MailboxEntry>(id, 'json');
+    if (!stored) return undefined;
+    const { to, subject, date, message_id, links } = stored;
+    return { id, to, subject, date, message_id, links };
+  }
+
   return {
     dir,
 
     async store(message: OutgoingEmail, messageId: string, raw: Buffer): Promise<string> {
       await mkdir(dir, { recursive: true });
       const id = `${String(Date.now()).padStart(13, '0')}-${randomBytes(4).toString('hex')}`;
-      const stored: StoredMessage = {
+      const entry: MailboxEntry = {
         id,
         to: message.to,
         subject: message.subject,
         date: new Date().toISOString(),
         message_id: messageId,
         links: linksOf(message.html),
+      };
+      const body: MessageBody = {
         html: message.html,
         text: message.text,
         inline: Object.fromEntries(
@@ -68,18 +89,19 @@ export function createDevMailbox(dataDir: string) {
         ),
       };
       await write(path.join(dir, `${id}.eml`), raw);
-      // The metadata is written last: a listed message always has its .eml.
-      await write(path.join(dir, `${id}.json`), JSON.stringify(stored));
+      await write(path.join(dir, `${id}.body.json`), JSON.stringify(body));
+      // The metadata is written last: a listed message always has its .eml and body.
+      await write(path.join(dir, `${id}.json`), JSON.stringify(entry));
       return id;
     },
 
-    /** Newest first. */
-    async list(): Promise<MailboxEntry[]> {
+    /** One page of the messages, newest first, and how many there are. */
+    async list(opts: { limit: number; offset: number }): Promise<{ items: MailboxEntry[]; total: number }> {
       let names: string[];
       try {
         names = await readdir(dir);
       } catch {
-        return [];
+        return { items: [], total: 0 };
       }
       const ids = names
         .filter((n) => n.endsWith('.json'))
@@ -87,24 +109,19 @@ export function createDevMailbox(dataDir: string) {
         .filter((id) => ID_RE.test(id))
         .sort()
         .reverse();
-      const entries: MailboxEntry[] = [];
-      for (const id of ids) {
-        const stored = await this.get(id);
-        if (stored) {
-          const { id: _id, to, subject, date, message_id, links } = stored;
-          entries.push({ id, to, subject, date, message_id, links });
-        }
-      }
-      return entries;
+      const page = await Promise.all(ids.slice(opts.offset, opts.offset + opts.limit).map(readEntry));
+      return { items: page.filter((e) => e !== undefined), total: ids.length };
     },
 
     async get(id: string): Promise<StoredMessage | undefined> {
-      if (!ID_RE.test(id)) return undefined;
-      try {
-        return JSON.parse(await readFile(path.join(dir, `${id}.json`), 'utf8')) as StoredMessage;
-      } catch {
-        return undefined;
+      const entry = await readJson<MailboxEntry & Partial<MessageBody>>(id, 'json');
+      if (!entry) return undefined;
+      // Messages stored before the body had a file of its own carry it in the metadata.
+      if (entry.html !== undefined && entry.text !== undefined && entry.inline !== undefined) {
+        return { ...entry, html: entry.html, text: entry.text, inline: entry.inline };
       }
+      const body = await readJson<MessageBody>(id, 'body.json');
+      return body && { ...entry, ...body };
     },
 
     async raw(id: string): Promise<Buffer | undefined> {

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { RouteContext } from '../../app.js';
 import { createDevMailbox } from '../../emails/dev-mailbox.js';
 import { notFound } from '../../http/errors.js';
-import { errorResponses } from '../../http/schemas.js';
+import { adminPage, adminPageEnvelope, adminPageQuery, errorResponses } from '../../http/schemas.js';
 
 const mailboxEntry = z.object({
   id: z.string(),
@@ -29,10 +29,15 @@ export const devRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { deps
       schema: {
         tags,
         summary: 'Development mailbox: e-mails sent while no SMTP relay is configured, newest first',
-        response: { 200: z.object({ items: z.array(mailboxEntry) }) },
+        querystring: z.object(adminPageQuery),
+        response: { 200: adminPageEnvelope(mailboxEntry), ...errorResponses(422) },
       },
     },
-    async () => ({ items: await mailbox.list() }),
+    async (request) => {
+      const { page, per_page: perPage } = request.query;
+      const { items, total } = await mailbox.list({ limit: perPage, offset: (page - 1) * perPage });
+      return adminPage(items, total, page, perPage);
+    },
   );
 
   app.get(
