@@ -11,7 +11,9 @@ import {
   registerBody,
   tokenResponse,
 } from './auth.schemas.js';
+import { createLoginThrottle } from './auth.login-throttle.js';
 import { createAuthService } from './auth.service.js';
+import { AppError } from '../../http/errors.js';
 
 export const authRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { deps }) => {
   const service = createAuthService(deps);
@@ -19,6 +21,7 @@ export const authRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { dep
   // Google endpoints answer 503 while GOOGLE_CLIENT_ID is unset, before any validation.
   const googleConfigured = async () => google.assertConfigured();
   const rateLimit = { max: deps.config.AUTH_RATE_LIMIT_PER_MINUTE, timeWindow: 60_000 };
+  const throttle = createLoginThrottle(deps.config.LOGIN_MAX_FAILURES, () => deps.clock.now().getTime());
 
   app.post(
     '/auth/register',
@@ -49,12 +52,24 @@ export const authRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { dep
         summary: 'Log in with e-mail and password',
         description:
           'The e-mail matches regardless of case. 401 for an unknown e-mail or a wrong password; ' +
-          '400 for an account that signs in with Google only; 403 for a deactivated account.',
+          '400 for an account that signs in with Google only; 403 for a deactivated account. After ' +
+          'LOGIN_MAX_FAILURES failed attempts for one e-mail from one address within 15 minutes: 429.',
         body: loginBody,
         response: { 200: tokenResponse, ...errorResponses(400, 401, 403, 422, 429) },
       },
     },
-    async (request) => service.login(request.body.email, request.body.password),
+    async (request) => {
+      const key = `${request.ip}|${request.body.email.toLowerCase()}`;
+      throttle.check(key);
+      try {
+        const tokens = await service.login(request.body.email, request.body.password);
+        throttle.reset(key);
+        return tokens;
+      } catch (err) {
+        if (err instanceof AppError && err.statusCode === 401) throttle.recordFailure(key);
+        throw err;
+      }
+    },
   );
 
   app.post(
