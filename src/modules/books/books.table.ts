@@ -39,12 +39,15 @@ export const books = pgTable(
     ),
   },
   (t) => [
-    index('ix_books_title').on(t.title),
+    // Each sort column with the id tiebreak, so that a catalog page is read in index order, not sorted.
+    index('ix_books_title').on(t.title, t.id),
     index('ix_books_author').on(t.author),
     uniqueIndex('ix_books_isbn').on(t.isbn),
     index('ix_books_genre_id').on(t.genreId),
-    index('ix_books_price').on(t.price),
-    index('ix_books_created_at').on(t.createdAt),
+    index('ix_books_price').on(t.price, t.id),
+    // Newest first is the default for created_at (contract §7.5).
+    index('ix_books_created_at').on(t.createdAt.desc().nullsFirst(), t.id),
+    index('ix_books_publish_date').on(t.publishDate, t.id),
     index('ix_books_search_vector').using('gin', t.searchVector),
     check('ck_books_price_positive', sql`${t.price} > 0`),
     check('ck_books_stock_non_negative', sql`${t.stockQuantity} >= 0`),
