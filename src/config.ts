@@ -106,7 +106,7 @@ const envSchema = z.object({
   WORKER: z.enum(['embedded', 'off']).default('embedded'),
   WORKER_CONCURRENCY: int(10, 1, 100),
   WORKER_LOCAL_QUEUE: int(200, 0, 10_000),
-  AUTH_RATE_LIMIT_PER_MINUTE: int(300, 1, 1_000_000),
+  AUTH_RATE_LIMIT_PER_MINUTE: int(1000, 1, 1_000_000),
   LOGIN_MAX_FAILURES: int(10, 1, 10_000),
   DB_POOL_MAX: int(20, 1, 500),
 });
