@@ -5,6 +5,7 @@ import { migrateDatabase } from './db/migrate.js';
 import { closeDeps, createDeps } from './deps.js';
 import { releaseAllJobLocks, startWorker } from './jobs/queue.js';
 import { cronItems, taskList } from './jobs/tasks.js';
+import { removeEmbeddedPostgresSignalHandlers } from './db/embedded.js';
 import { configFromEnvironment } from './lib/env.js';
 import { createLogger } from './lib/logger.js';
 
@@ -72,6 +73,7 @@ async function main() {
       void shutdown('worker-failed', 1);
     },
   );
+  removeEmbeddedPostgresSignalHandlers();
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
 

@@ -3,6 +3,7 @@ import { migrateDatabase } from './db/migrate.js';
 import { closeDeps, createDeps } from './deps.js';
 import { startWorker } from './jobs/queue.js';
 import { cronItems, taskList } from './jobs/tasks.js';
+import { removeEmbeddedPostgresSignalHandlers } from './db/embedded.js';
 import { configFromEnvironment } from './lib/env.js';
 import { createLogger } from './lib/logger.js';
 
@@ -42,6 +43,7 @@ async function main() {
       process.exit(1);
     }
   };
+  removeEmbeddedPostgresSignalHandlers();
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
   await runner.promise;

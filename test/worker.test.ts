@@ -1,0 +1,63 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createBook, createUser, startTestApp, type TestContext } from './helpers.js';
+import { startSmtpSink, type SmtpSink } from './smtp-sink.js';
+
+// The API with WORKER=off only enqueues; `npm run worker` (src/worker.ts) delivers, as a process of its own.
+let t: TestContext;
+let sink: SmtpSink;
+beforeAll(async () => {
+  sink = await startSmtpSink();
+  t = await startTestApp({ env: { WORKER: 'off', SMTP_URL: sink.url } });
+});
+afterAll(async () => {
+  await t.close();
+  await sink.close();
+});
+
+describe('the separate worker process', () => {
+  it('delivers the e-mails the API enqueued, and stops cleanly on SIGTERM', async () => {
+    const buyer = await createUser(t);
+    const book = await createBook(t, { stock: 3, title: 'Worker Process Book' });
+    const json = { 'content-type': 'application/json', ...buyer.auth };
+    await t.app.inject({ method: 'POST', url: '/cart/items', headers: json, payload: { book_id: book.id } });
+    const checkout = await t.app.inject({
+      method: 'POST',
+      url: '/orders/checkout',
+      headers: json,
+      payload: {},
+    });
+    expect(checkout.statusCode).toBe(201);
+
+    let output = '';
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], {
+      env: {
+        ...process.env,
+        DATABASE_URL: t.databaseUrl,
+        SMTP_URL: sink.url,
+        DATA_DIR: mkdtempSync(path.join(tmpdir(), 'bookstore-worker-test-')),
+        LOG_LEVEL: 'info',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    try {
+      const [mail] = await sink.waitFor(1, 30_000);
+      expect(mail!.envelopeTo).toEqual([buyer.email]);
+      expect(mail!.parsed.subject).toBe('Your Bookstore order is confirmed');
+      expect(mail!.parsed.text).toContain('Worker Process Book');
+      child.kill('SIGTERM');
+      const code = await exited;
+      if (code !== 0) console.error(output);
+      expect(code).toBe(0);
+      expect(output).toContain('worker started');
+    } finally {
+      child.kill('SIGKILL');
+    }
+  }, 60_000);
+});
