@@ -1,4 +1,6 @@
-import { pgTable, timestamp, varchar } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import { pgTable, varchar } from 'drizzle-orm/pg-core';
+import { timestamptz } from '../db/timestamptz.js';
 
 /**
  * One row per delivered e-mail, keyed by its cause (the job key, e.g. `order-confirmation:42`): a job that runs
@@ -9,5 +11,7 @@ export const emailDeliveries = pgTable('email_deliveries', {
   recipient: varchar('recipient', { length: 255 }).notNull(),
   subject: varchar('subject', { length: 500 }).notNull(),
   messageId: varchar('message_id', { length: 255 }).notNull(),
-  sentAt: timestamp('sent_at', { withTimezone: true }).notNull().defaultNow(),
+  sentAt: timestamptz('sent_at')
+    .notNull()
+    .default(sql`now()`),
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { fractionMicros } from '../db/timestamptz.js';
 
 const INT_RE = /^\s*[-+]?\d+(\.0*)?\s*$/;
 const BOOL_TRUE = new Set(['true', '1', 'yes', 'on', 't', 'y']);
@@ -63,14 +64,15 @@ export const idParams = <K extends string>(name: K) =>
 export const money = z.string().meta({ description: 'Decimal amount with two places', example: '12.99' });
 
 /** Datetime on the wire: ISO-8601 UTC with `Z`; fractional seconds only when non-zero. */
-export const dateTime = z.string().meta({ format: 'date-time', example: '2026-03-01T12:34:56.123000Z' });
+export const dateTime = z.string().meta({ format: 'date-time', example: '2026-03-01T12:34:56.123456Z' });
 
 export function isoDateTime(d: Date): string;
 export function isoDateTime(d: Date | null): string | null;
 export function isoDateTime(d: Date | null): string | null {
   if (d === null) return null;
-  const iso = d.toISOString();
-  return iso.endsWith('.000Z') ? `${iso.slice(0, -5)}Z` : `${iso.slice(0, -1)}000Z`;
+  const seconds = d.toISOString().slice(0, -5);
+  const micros = fractionMicros(d);
+  return micros === 0 ? `${seconds}Z` : `${seconds}.${String(micros).padStart(6, '0')}Z`;
 }
 
 /** Renders a NUMERIC(10,2) value (string from the driver, or integer cents) with exactly two decimals. */

@@ -1,4 +1,6 @@
-import { index, integer, pgTable, serial, timestamp, uniqueIndex, uuid, varchar } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import { index, integer, pgTable, serial, uniqueIndex, uuid, varchar } from 'drizzle-orm/pg-core';
+import { timestamptz } from '../../db/timestamptz.js';
 import { users } from '../users/users.table.js';
 
 /** Refresh tokens are stored only as SHA-256 hashes (hex) in `token`. */
@@ -11,10 +13,12 @@ export const refreshTokens = pgTable(
     userId: integer('user_id')
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
-    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
-    familyExpiresAt: timestamp('family_expires_at', { withTimezone: true }).notNull(),
-    revokedAt: timestamp('revoked_at', { withTimezone: true }),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    expiresAt: timestamptz('expires_at').notNull(),
+    familyExpiresAt: timestamptz('family_expires_at').notNull(),
+    revokedAt: timestamptz('revoked_at'),
+    createdAt: timestamptz('created_at')
+      .notNull()
+      .default(sql`now()`),
   },
   (t) => [
     uniqueIndex('ix_refresh_tokens_token').on(t.token),

@@ -9,10 +9,10 @@ import {
   pgTable,
   serial,
   text,
-  timestamp,
   uniqueIndex,
   varchar,
 } from 'drizzle-orm/pg-core';
+import { timestamptz } from '../../db/timestamptz.js';
 import { genres } from '../genres/genres.table.js';
 import { users } from '../users/users.table.js';
 
@@ -31,8 +31,12 @@ export const books = pgTable(
     publishDate: date('publish_date', { mode: 'string' }),
     stockQuantity: integer('stock_quantity').notNull().default(0),
     genreId: integer('genre_id').references(() => genres.id),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    createdAt: timestamptz('created_at')
+      .notNull()
+      .default(sql`now()`),
+    updatedAt: timestamptz('updated_at')
+      .notNull()
+      .default(sql`now()`),
     searchVector: tsvector('search_vector').generatedAlwaysAs(
       (): SQL =>
         sql`setweight(to_tsvector('simple', coalesce(${books.title}, '')), 'A') || setweight(to_tsvector('simple', coalesce(${books.author}, '')), 'B')`,
@@ -66,7 +70,9 @@ export const stockChanges = pgTable(
     oldQuantity: integer('old_quantity').notNull(),
     newQuantity: integer('new_quantity').notNull(),
     notifiedCount: integer('notified_count').notNull().default(0),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    createdAt: timestamptz('created_at')
+      .notNull()
+      .default(sql`now()`),
   },
   (t) => [index('ix_stock_changes_book_id').on(t.bookId, t.createdAt)],
 );

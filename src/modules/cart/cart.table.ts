@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
-import { check, index, integer, pgTable, serial, timestamp, unique } from 'drizzle-orm/pg-core';
+import { check, index, integer, pgTable, serial, unique } from 'drizzle-orm/pg-core';
+import { timestamptz } from '../../db/timestamptz.js';
 import { books } from '../books/books.table.js';
 import { users } from '../users/users.table.js';
 
@@ -10,7 +11,9 @@ export const carts = pgTable(
     userId: integer('user_id')
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    createdAt: timestamptz('created_at')
+      .notNull()
+      .default(sql`now()`),
   },
   (t) => [unique('uq_carts_user_id').on(t.userId)],
 );
@@ -26,7 +29,9 @@ export const cartItems = pgTable(
       .notNull()
       .references(() => books.id, { onDelete: 'cascade' }),
     quantity: integer('quantity').notNull().default(1),
-    addedAt: timestamp('added_at', { withTimezone: true }).notNull().defaultNow(),
+    addedAt: timestamptz('added_at')
+      .notNull()
+      .default(sql`now()`),
   },
   (t) => [
     index('ix_cart_items_cart_id').on(t.cartId),

@@ -1,14 +1,5 @@
-import {
-  index,
-  integer,
-  jsonb,
-  pgTable,
-  serial,
-  text,
-  timestamp,
-  uniqueIndex,
-  varchar,
-} from 'drizzle-orm/pg-core';
+import { index, integer, jsonb, pgTable, serial, text, uniqueIndex, varchar } from 'drizzle-orm/pg-core';
+import { timestamptz } from '../../db/timestamptz.js';
 import { sql } from 'drizzle-orm';
 import { preBookings } from '../prebooks/prebooks.table.js';
 import { users } from '../users/users.table.js';
@@ -29,8 +20,10 @@ export const notifications = pgTable(
     bookId: integer('book_id'),
     preBookingId: integer('pre_booking_id').references(() => preBookings.id, { onDelete: 'cascade' }),
     data: jsonb('data').notNull().default({}),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-    readAt: timestamp('read_at', { withTimezone: true }),
+    createdAt: timestamptz('created_at')
+      .notNull()
+      .default(sql`now()`),
+    readAt: timestamptz('read_at'),
   },
   (t) => [
     index('ix_notifications_user_id').on(t.userId, t.id),
@@ -50,9 +43,11 @@ export const notificationStreamTickets = pgTable(
     userId: integer('user_id')
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
-    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
-    usedAt: timestamp('used_at', { withTimezone: true }),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    expiresAt: timestamptz('expires_at').notNull(),
+    usedAt: timestamptz('used_at'),
+    createdAt: timestamptz('created_at')
+      .notNull()
+      .default(sql`now()`),
   },
   (t) => [
     uniqueIndex('uq_notification_stream_tickets_token_hash').on(t.tokenHash),

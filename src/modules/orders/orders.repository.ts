@@ -5,7 +5,8 @@ export type OrderRow = {
   id: number;
   user_id: number;
   status: 'confirmed' | 'payment_failed';
-  created_at: Date;
+  /** timestamptz text: raw queries get it unparsed. */
+  created_at: string;
 };
 
 export type OrderLineRow = {
@@ -72,8 +73,8 @@ export async function insertOrder(
   tx: Tx,
   userId: number,
   idempotencyKey: string | undefined,
-): Promise<{ id: number; created_at: Date }> {
-  const result = await tx.execute<{ id: number; created_at: Date }>(sql`
+): Promise<{ id: number; created_at: string }> {
+  const result = await tx.execute<{ id: number; created_at: string }>(sql`
     INSERT INTO orders (user_id, status, idempotency_key)
     VALUES (${userId}, 'confirmed', ${idempotencyKey ?? null})
     RETURNING id, created_at`);

@@ -1,5 +1,6 @@
 import type { Deps } from '../../deps.js';
 import { isUniqueViolation } from '../../db/errors.js';
+import { pgTimestamptz } from '../../db/timestamptz.js';
 import { centsToMoney, formatMoney, isoDateTime, moneyToCents } from '../../http/schemas.js';
 import {
   cartEmpty,
@@ -54,7 +55,7 @@ function toOrder(order: OrderRow, lines: OrderLineRow[]): OrderResponse {
   return {
     id: order.id,
     status: order.status,
-    created_at: isoDateTime(new Date(order.created_at)),
+    created_at: isoDateTime(pgTimestamptz(order.created_at)),
     items,
     total_price: centsToMoney(lines.reduce((sum, l) => sum + moneyToCents(l.unit_price) * l.quantity, 0)),
   };

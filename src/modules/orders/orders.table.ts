@@ -1,15 +1,6 @@
 import { sql } from 'drizzle-orm';
-import {
-  check,
-  index,
-  integer,
-  numeric,
-  pgTable,
-  serial,
-  timestamp,
-  unique,
-  varchar,
-} from 'drizzle-orm/pg-core';
+import { check, index, integer, numeric, pgTable, serial, unique, varchar } from 'drizzle-orm/pg-core';
+import { timestamptz } from '../../db/timestamptz.js';
 import { books } from '../books/books.table.js';
 import { users } from '../users/users.table.js';
 
@@ -24,7 +15,9 @@ export const orders = pgTable(
       .notNull()
       .default('confirmed'),
     idempotencyKey: varchar('idempotency_key', { length: 255 }),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    createdAt: timestamptz('created_at')
+      .notNull()
+      .default(sql`now()`),
   },
   (t) => [
     index('ix_orders_user_id').on(t.userId, t.createdAt),

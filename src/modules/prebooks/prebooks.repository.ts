@@ -1,5 +1,6 @@
 import { and, asc, count, desc, eq, inArray, isNull, min, type SQL, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
+import { pgTimestamptz } from '../../db/timestamptz.js';
 import { books } from '../books/books.table.js';
 import { users } from '../users/users.table.js';
 import { preBookings } from './prebooks.table.js';
@@ -287,7 +288,7 @@ export async function preBookingDemand(
   return {
     rows: rows.map((r) => ({
       ...r,
-      oldestWaitingSince: r.oldestWaitingSince === null ? null : new Date(r.oldestWaitingSince),
+      oldestWaitingSince: r.oldestWaitingSince === null ? null : pgTimestamptz(r.oldestWaitingSince),
     })),
     total: totals[0]?.n ?? 0,
   };

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
-import { check, index, integer, pgTable, serial, timestamp, uniqueIndex, varchar } from 'drizzle-orm/pg-core';
+import { check, index, integer, pgTable, serial, uniqueIndex, varchar } from 'drizzle-orm/pg-core';
+import { timestamptz } from '../../db/timestamptz.js';
 import { books } from '../books/books.table.js';
 import { orders } from '../orders/orders.table.js';
 import { users } from '../users/users.table.js';
@@ -15,14 +16,16 @@ export const preBookings = pgTable(
       .notNull()
       .references(() => books.id, { onDelete: 'cascade' }),
     status: varchar('status', { length: 20, enum: ['waiting', 'notified', 'cancelled'] }).notNull(),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-    notifiedAt: timestamp('notified_at', { withTimezone: true }),
-    cancelledAt: timestamp('cancelled_at', { withTimezone: true }),
+    createdAt: timestamptz('created_at')
+      .notNull()
+      .default(sql`now()`),
+    notifiedAt: timestamptz('notified_at'),
+    cancelledAt: timestamptz('cancelled_at'),
     // No foreign key: a restock sets it on every notified row (100 000 at once), and the check would cost a lookup
     // per row; stock changes are only ever deleted together with the book, which deletes its pre-bookings too.
     stockChangeId: integer('stock_change_id'),
     convertedOrderId: integer('converted_order_id').references(() => orders.id, { onDelete: 'set null' }),
-    convertedAt: timestamp('converted_at', { withTimezone: true }),
+    convertedAt: timestamptz('converted_at'),
   },
   (t) => [
     index('ix_pre_bookings_user_id').on(t.userId),

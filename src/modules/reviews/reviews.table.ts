@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
-import { check, index, integer, pgTable, serial, timestamp, uniqueIndex, varchar } from 'drizzle-orm/pg-core';
+import { check, index, integer, pgTable, serial, uniqueIndex, varchar } from 'drizzle-orm/pg-core';
+import { timestamptz } from '../../db/timestamptz.js';
 import { books } from '../books/books.table.js';
 import { users } from '../users/users.table.js';
 
@@ -15,9 +16,13 @@ export const reviews = pgTable(
       .references(() => books.id, { onDelete: 'cascade' }),
     rating: integer('rating').notNull(),
     text: varchar('text', { length: 2000 }),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
-    deletedAt: timestamp('deleted_at', { withTimezone: true }),
+    createdAt: timestamptz('created_at')
+      .notNull()
+      .default(sql`now()`),
+    updatedAt: timestamptz('updated_at')
+      .notNull()
+      .default(sql`now()`),
+    deletedAt: timestamptz('deleted_at'),
   },
   (t) => [
     index('ix_reviews_user_id').on(t.userId),

@@ -6,11 +6,11 @@ import {
   integer,
   pgTable,
   serial,
-  timestamp,
   unique,
   uniqueIndex,
   varchar,
 } from 'drizzle-orm/pg-core';
+import { timestamptz } from '../../db/timestamptz.js';
 
 export const users = pgTable(
   'users',
@@ -22,7 +22,9 @@ export const users = pgTable(
       .notNull()
       .default('user'),
     isActive: boolean('is_active').notNull().default(true),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    createdAt: timestamptz('created_at')
+      .notNull()
+      .default(sql`now()`),
   },
   (t) => [
     // E-mail addresses are unique regardless of case (contract §7.15).
@@ -41,7 +43,9 @@ export const oauthAccounts = pgTable(
       .references(() => users.id, { onDelete: 'cascade' }),
     oauthProvider: varchar('oauth_provider', { length: 50 }).notNull(),
     oauthAccountId: varchar('oauth_account_id', { length: 255 }).notNull(),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    createdAt: timestamptz('created_at')
+      .notNull()
+      .default(sql`now()`),
   },
   (t) => [
     index('ix_oauth_accounts_user_id').on(t.userId),

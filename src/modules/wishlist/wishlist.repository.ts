@@ -4,7 +4,8 @@ import type { DbOrTx } from '../../db/client.js';
 export type WishlistRow = {
   id: number;
   book_id: number;
-  added_at: Date;
+  /** timestamptz text: raw queries get it unparsed. */
+  added_at: string;
   title: string;
   author: string;
   price: string;

@@ -1,5 +1,6 @@
 import type { Deps } from '../../deps.js';
 import { isForeignKeyViolation } from '../../db/errors.js';
+import { pgTimestamptz } from '../../db/timestamptz.js';
 import { conflict, notFound } from '../../http/errors.js';
 import { formatMoney, isoDateTime } from '../../http/schemas.js';
 import {
@@ -21,7 +22,7 @@ function toItem(row: WishlistRow): WishlistItemResponse {
   return {
     id: row.id,
     book_id: row.book_id,
-    added_at: isoDateTime(new Date(row.added_at)),
+    added_at: isoDateTime(pgTimestamptz(row.added_at)),
     book: {
       id: row.book_id,
       title: row.title,

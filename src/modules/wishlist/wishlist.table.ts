@@ -1,4 +1,6 @@
-import { index, integer, pgTable, serial, timestamp, unique } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import { index, integer, pgTable, serial, unique } from 'drizzle-orm/pg-core';
+import { timestamptz } from '../../db/timestamptz.js';
 import { books } from '../books/books.table.js';
 import { users } from '../users/users.table.js';
 
@@ -12,7 +14,9 @@ export const wishlistItems = pgTable(
     bookId: integer('book_id')
       .notNull()
       .references(() => books.id, { onDelete: 'cascade' }),
-    addedAt: timestamp('added_at', { withTimezone: true }).notNull().defaultNow(),
+    addedAt: timestamptz('added_at')
+      .notNull()
+      .default(sql`now()`),
   },
   (t) => [
     index('ix_wishlist_items_user_id').on(t.userId),
