@@ -154,6 +154,19 @@ export async function buildApp(deps: Deps) {
   );
 
   const routeIndex = createRouteIndex();
+  /** No route for this method: 405 with `Allow` when the path exists under other methods, else 404. */
+  const answerUnrouted = (request: FastifyRequest, reply: FastifyReply) => {
+    const allowed = routeIndex.methodsFor(request.url.split('?', 1)[0] ?? '/');
+    if (allowed.length > 0 && !allowed.includes(request.method)) {
+      return sendError(
+        reply,
+        405,
+        { detail: 'Method Not Allowed', code: 'HTTP_405' },
+        { Allow: allowed.join(', ') },
+      );
+    }
+    return sendError(reply, 404, { detail: 'Not Found', code: 'HTTP_404' });
+  };
   app.addHook('onRoute', (route) => {
     if (route.url !== '*') routeIndex.add(route.method, route.url);
   });
@@ -172,16 +185,7 @@ export async function buildApp(deps: Deps) {
       }
     }
     if (request.method === 'OPTIONS' && !request.headers['access-control-request-method']) {
-      const allowed = routeIndex.methodsFor(path);
-      if (allowed.length > 0) {
-        return sendError(
-          reply,
-          405,
-          { detail: 'Method Not Allowed', code: 'HTTP_405' },
-          { Allow: allowed.join(', ') },
-        );
-      }
-      return sendError(reply, 404, { detail: 'Not Found', code: 'HTTP_404' });
+      return answerUnrouted(request, reply);
     }
   });
   // CORS headers only for requests that carry an Origin (the plugin would add allow-credentials to every answer).
@@ -274,19 +278,7 @@ export async function buildApp(deps: Deps) {
     return sendError(reply, 500, { detail: 'Internal server error', code: 'INTERNAL_ERROR' });
   });
 
-  app.setNotFoundHandler((request: FastifyRequest, reply: FastifyReply) => {
-    const path = request.url.split('?', 1)[0] ?? '/';
-    const allowed = routeIndex.methodsFor(path);
-    if (allowed.length > 0 && !allowed.includes(request.method)) {
-      return sendError(
-        reply,
-        405,
-        { detail: 'Method Not Allowed', code: 'HTTP_405' },
-        { Allow: allowed.join(', ') },
-      );
-    }
-    return sendError(reply, 404, { detail: 'Not Found', code: 'HTTP_404' });
-  });
+  app.setNotFoundHandler(answerUnrouted);
 
   const ctx: RouteContext = { deps, guards: createAuthGuards(deps.db, deps.tokens) };
   await app.register(healthRoutes, ctx);

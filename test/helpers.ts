@@ -188,3 +188,17 @@ export async function insertOrder(
   }
   return { id };
 }
+
+/** True once some session of the test database waits for a row lock (within 5 seconds). */
+export async function waitForLockWaiter(t: Pick<TestContext, 'deps'>): Promise<boolean> {
+  const deadline = Date.now() + 5000;
+  while (Date.now() < deadline) {
+    const rows = await t.deps.db.execute<{ n: number }>(
+      sql`SELECT count(*)::int AS n FROM pg_stat_activity
+          WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+    );
+    if (rows.rows[0]!.n > 0) return true;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return false;
+}

@@ -5,6 +5,7 @@ import {
   createUser,
   PASSWORD,
   startTestApp,
+  waitForLockWaiter,
   type TestContext,
   type TestUser,
 } from '../../../test/helpers.js';
@@ -98,7 +99,7 @@ describe('sessions racing a deactivation', () => {
       await deactivation.query('BEGIN');
       await deactivation.query('SELECT id FROM users WHERE id = $1 FOR NO KEY UPDATE', [user.id]);
       const pending = login(user.email);
-      expect(await waitForLockWaiter()).toBe(true);
+      expect(await waitForLockWaiter(t)).toBe(true);
       await deactivation.query('UPDATE users SET is_active = false WHERE id = $1', [user.id]);
       await deactivation.query('COMMIT');
       const res = await pending;
@@ -110,20 +111,6 @@ describe('sessions racing a deactivation', () => {
     }
   });
 });
-
-/** True once some session of this database waits for a row lock. */
-async function waitForLockWaiter(): Promise<boolean> {
-  const deadline = Date.now() + 5000;
-  while (Date.now() < deadline) {
-    const rows = await t.deps.db.execute<{ n: number }>(
-      sql`SELECT count(*)::int AS n FROM pg_stat_activity
-          WHERE datname = current_database() AND wait_event_type = 'Lock'`,
-    );
-    if (rows.rows[0]!.n > 0) return true;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return false;
-}
 
 describe('reuse detection racing a rotation', () => {
   it('also revokes the token that a concurrent rotation of the family issues', async () => {

@@ -2,7 +2,14 @@ import { sql } from 'drizzle-orm';
 import { decodeJwt, generateKeyPair, SignJWT } from 'jose';
 import { OAuth2Server } from 'oauth2-mock-server';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createUser, PASSWORD, startTestApp, uniqueEmail, type TestContext } from '../../../test/helpers.js';
+import {
+  createUser,
+  PASSWORD,
+  startTestApp,
+  uniqueEmail,
+  waitForLockWaiter,
+  type TestContext,
+} from '../../../test/helpers.js';
 
 const CLIENT_ID = 'bookstore-test-client';
 const PUBLIC_BASE_URL = 'http://127.0.0.1:8000';
@@ -373,7 +380,7 @@ describe('account linking', () => {
       await deactivation.query('BEGIN');
       await deactivation.query('SELECT id FROM users WHERE id = $1 FOR NO KEY UPDATE', [user.id]);
       const pending = exchange(token);
-      expect(await waitForLockWaiter()).toBe(true);
+      expect(await waitForLockWaiter(t)).toBe(true);
       await deactivation.query('UPDATE users SET is_active = false WHERE id = $1', [user.id]);
       await deactivation.query('COMMIT');
       expect401(await pending, 'User not found or inactive', 'AUTH_USER_INACTIVE');
@@ -386,20 +393,6 @@ describe('account linking', () => {
     expect(live.rows[0]!.n).toBe(0);
   });
 });
-
-/** True once some session of this database waits for a row lock. */
-async function waitForLockWaiter(): Promise<boolean> {
-  const deadline = Date.now() + 5000;
-  while (Date.now() < deadline) {
-    const rows = await t.deps.db.execute<{ n: number }>(
-      sql`SELECT count(*)::int AS n FROM pg_stat_activity
-          WHERE datname = current_database() AND wait_event_type = 'Lock'`,
-    );
-    if (rows.rows[0]!.n > 0) return true;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return false;
-}
 
 describe('without GOOGLE_CLIENT_ID', () => {
   let unconfigured: TestContext;
