@@ -120,10 +120,18 @@ describe('purging refresh tokens', () => {
       cronItems,
     });
     try {
-      const known = await t.deps.db.execute<{ identifier: string }>(
-        sql`SELECT identifier FROM graphile_worker._private_known_crontabs`,
-      );
-      expect(known.rows.map((r) => r.identifier)).toContain(REFRESH_TOKEN_PURGE_TASK);
+      // The cron scheduler registers its items shortly after the runner starts, not before run() resolves.
+      const knownCrontabs = async () =>
+        (
+          await t.deps.db.execute<{ identifier: string }>(
+            sql`SELECT identifier FROM graphile_worker._private_known_crontabs`,
+          )
+        ).rows.map((r) => r.identifier);
+      const cronDeadline = Date.now() + 5000;
+      while (!(await knownCrontabs()).includes(REFRESH_TOKEN_PURGE_TASK) && Date.now() < cronDeadline) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(await knownCrontabs()).toContain(REFRESH_TOKEN_PURGE_TASK);
       await t.deps.db.transaction((tx) => addJob(tx, REFRESH_TOKEN_PURGE_TASK, {}));
       const deadline = Date.now() + 5000;
       while ((await tokensOf(user.id)).length > 2 && Date.now() < deadline) {
