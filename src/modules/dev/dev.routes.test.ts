@@ -1,13 +1,21 @@
 import { readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestContext } from '../../../test/helpers.js';
+import {
+  createAdmin,
+  createUser,
+  startTestApp,
+  type TestContext,
+  type TestUser,
+} from '../../../test/helpers.js';
 
 let t: TestContext;
+let admin: TestUser;
 const mailboxDir = () => path.join(t.deps.config.DATA_DIR, 'mailbox');
 
 beforeAll(async () => {
   t = await startTestApp();
+  admin = await createAdmin(t);
 });
 afterAll(() => t.close());
 
@@ -18,7 +26,7 @@ interface Entry {
 }
 
 const list = async (query = '') => {
-  const res = await t.app.inject({ method: 'GET', url: `/dev/mailbox${query}` });
+  const res = await t.app.inject({ method: 'GET', url: `/dev/mailbox${query}`, headers: admin.auth });
   expect(res.statusCode).toBe(200);
   return res.json<{
     items: Entry[];
@@ -57,11 +65,15 @@ describe('GET /dev/mailbox', () => {
     expect((await list('?per_page=2&page=4')).items).toEqual([]);
     expect((await list()).per_page).toBe(20);
 
-    const view = await t.app.inject({ method: 'GET', url: `/dev/mailbox/${first.items[1]!.id}` });
+    const view = await t.app.inject({
+      method: 'GET',
+      url: `/dev/mailbox/${first.items[1]!.id}`,
+      headers: admin.auth,
+    });
     expect(view.statusCode).toBe(200);
     expect(view.body).toContain('Message 4');
 
-    const bad = await t.app.inject({ method: 'GET', url: '/dev/mailbox?per_page=101' });
+    const bad = await t.app.inject({ method: 'GET', url: '/dev/mailbox?per_page=101', headers: admin.auth });
     expect(bad.statusCode).toBe(422);
     expect(bad.json().detail[0].loc).toEqual(['query', 'per_page']);
   });
@@ -90,8 +102,38 @@ describe('GET /dev/mailbox', () => {
     const last = await list(`?per_page=1&page=${metadata.length + 1}`);
     expect(last.total_count).toBe(metadata.length + 1);
     expect(last.items.map((e) => e.subject)).toEqual(['Stored before the split']);
-    const view = await t.app.inject({ method: 'GET', url: `/dev/mailbox/${id}` });
+    const view = await t.app.inject({ method: 'GET', url: `/dev/mailbox/${id}`, headers: admin.auth });
     expect(view.statusCode).toBe(200);
     expect(view.body).toBe('<p>Old body <img src="data:image/png;base64,AAAA"></p>');
+  });
+});
+
+describe('who may read the development mailbox', () => {
+  it('answers 401 without a token and 403 to a non-admin on every mailbox route, showing nothing', async () => {
+    await t.deps.mailer.send({
+      to: 'secret.reader@example.com',
+      subject: 'Private message',
+      html: '<p>Private body</p>',
+      text: 'Private body',
+    });
+    const listed = await list();
+    const id = listed.items.find((e) => e.to === 'secret.reader@example.com')!.id;
+    const user = await createUser(t);
+
+    for (const url of ['/dev/mailbox', `/dev/mailbox/${id}`, `/dev/mailbox/${id}/raw`]) {
+      const anonymous = await t.app.inject({ method: 'GET', url });
+      expect(anonymous.statusCode).toBe(401);
+      expect(anonymous.json()).toEqual({ detail: 'Not authenticated', code: 'HTTP_401' });
+      expect(anonymous.headers['www-authenticate']).toBe('Bearer');
+
+      const nonAdmin = await t.app.inject({ method: 'GET', url, headers: user.auth });
+      expect(nonAdmin.statusCode).toBe(403);
+      expect(nonAdmin.json()).toEqual({ detail: 'Admin access required', code: 'AUTH_FORBIDDEN' });
+      expect(nonAdmin.body).not.toContain('secret.reader');
+
+      const allowed = await t.app.inject({ method: 'GET', url, headers: admin.auth });
+      expect(allowed.statusCode).toBe(200);
+      expect(allowed.body).toMatch(/secret\.reader|Private body/);
+    }
   });
 });

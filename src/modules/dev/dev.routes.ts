@@ -16,8 +16,13 @@ const mailboxEntry = z.object({
 
 const messageParams = z.object({ message_id: z.string().max(64) });
 
-/** The development mailbox (messages sent while no SMTP relay is configured); never registered in production. */
-export const devRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { deps }) => {
+const security = [{ bearerAuth: [] }];
+
+/**
+ * The development mailbox (messages sent while no SMTP relay is configured); never registered in production.
+ * Admin only: it shows every recipient and message, which a development server reachable by others must not.
+ */
+export const devRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { deps, guards }) => {
   if (deps.config.isProduction) return;
   const mailbox = createDevMailbox(deps.config.DATA_DIR);
   const tags = ['dev'];
@@ -26,11 +31,13 @@ export const devRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { deps
   app.get(
     '/dev/mailbox',
     {
+      preValidation: guards.admin,
       schema: {
         tags,
+        security,
         summary: 'Development mailbox: e-mails sent while no SMTP relay is configured, newest first',
         querystring: z.object(adminPageQuery),
-        response: { 200: adminPageEnvelope(mailboxEntry), ...errorResponses(422) },
+        response: { 200: adminPageEnvelope(mailboxEntry), ...errorResponses(401, 403, 422) },
       },
     },
     async (request) => {
@@ -43,11 +50,13 @@ export const devRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { deps
   app.get(
     '/dev/mailbox/:message_id',
     {
+      preValidation: guards.admin,
       schema: {
         tags,
+        security,
         summary: 'One message of the development mailbox, rendered as HTML',
         params: messageParams,
-        response: { 200: z.string(), ...errorResponses(404) },
+        response: { 200: z.string(), ...errorResponses(401, 403, 404) },
       },
     },
     async (request, reply) => {
@@ -60,11 +69,13 @@ export const devRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { deps
   app.get(
     '/dev/mailbox/:message_id/raw',
     {
+      preValidation: guards.admin,
       schema: {
         tags,
+        security,
         summary: 'One message of the development mailbox as the raw MIME message (.eml)',
         params: messageParams,
-        response: { 200: z.string(), ...errorResponses(404) },
+        response: { 200: z.string(), ...errorResponses(401, 403, 404) },
       },
     },
     async (request, reply) => {

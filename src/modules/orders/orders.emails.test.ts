@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWorker } from '../../jobs/queue.js';
 import { taskList } from '../../jobs/tasks.js';
 import {
+  createAdmin,
   createBook,
   createUser,
   startTestApp,
@@ -250,8 +251,10 @@ describe('retries while SMTP is unavailable', () => {
 describe('the development mailbox', () => {
   let t: TestContext;
   let worker: Runner;
+  let admin: TestUser;
   beforeAll(async () => {
     t = await startTestApp();
+    admin = await createAdmin(t);
     worker = await startWorker(t.deps.pool, taskList(t.deps), t.deps.log, {
       concurrency: 2,
       pollInterval: 100,
@@ -269,7 +272,7 @@ describe('the development mailbox', () => {
     const orderId = res.json<{ id: number }>().id;
 
     const entry = await until('the mailbox entry', async () => {
-      const list = await t.app.inject({ method: 'GET', url: '/dev/mailbox' });
+      const list = await t.app.inject({ method: 'GET', url: '/dev/mailbox', headers: admin.auth });
       const items = list.json<{ items: { id: string; to: string; subject: string; links: string[] }[] }>()
         .items;
       return items.find((i) => i.to === user.email);
@@ -279,14 +282,18 @@ describe('the development mailbox', () => {
       links: ['http://store.test.local'],
     });
 
-    const view = await t.app.inject({ method: 'GET', url: `/dev/mailbox/${entry.id}` });
+    const view = await t.app.inject({ method: 'GET', url: `/dev/mailbox/${entry.id}`, headers: admin.auth });
     expect(view.statusCode).toBe(200);
     expect(view.headers['content-type']).toMatch(/^text\/html/);
     expect(view.body).toContain(`order #${orderId}`);
     expect(view.body).toContain('Mailbox Book');
     expect(view.body).toContain('src="data:image/png;base64,');
 
-    const raw = await t.app.inject({ method: 'GET', url: `/dev/mailbox/${entry.id}/raw` });
+    const raw = await t.app.inject({
+      method: 'GET',
+      url: `/dev/mailbox/${entry.id}/raw`,
+      headers: admin.auth,
+    });
     expect(raw.statusCode).toBe(200);
     expect(raw.headers['content-type']).toMatch(/^message\/rfc822/);
     expect(raw.body).toContain('Content-ID: <bookstore-logo>');
@@ -294,21 +301,29 @@ describe('the development mailbox', () => {
     const second = await buy(t, user, [await createBook(t, { stock: 1 })], [1]);
     expect(second.statusCode).toBe(201);
     await until('the second message', async () => {
-      const list = await t.app.inject({ method: 'GET', url: '/dev/mailbox' });
+      const list = await t.app.inject({ method: 'GET', url: '/dev/mailbox', headers: admin.auth });
       const items = list.json<{ items: { id: string }[] }>().items;
       return items.length === 2 ? items : undefined;
     }).then((items) => expect(items[1]!.id).toBe(entry.id));
 
-    const missing = await t.app.inject({ method: 'GET', url: '/dev/mailbox/0000000000000-00000000' });
+    const missing = await t.app.inject({
+      method: 'GET',
+      url: '/dev/mailbox/0000000000000-00000000',
+      headers: admin.auth,
+    });
     expect(missing.statusCode).toBe(404);
-    const traversal = await t.app.inject({ method: 'GET', url: '/dev/mailbox/..%2Fsecret_key' });
+    const traversal = await t.app.inject({
+      method: 'GET',
+      url: '/dev/mailbox/..%2Fsecret_key',
+      headers: admin.auth,
+    });
     expect(traversal.statusCode).toBe(404);
   });
 
   it('is not registered in production', async () => {
     const prod = await startTestApp({ env: { NODE_ENV: 'production', MAIL_SUPPRESS_SEND: 'true' } });
     try {
-      const res = await prod.app.inject({ method: 'GET', url: '/dev/mailbox' });
+      const res = await prod.app.inject({ method: 'GET', url: '/dev/mailbox', headers: admin.auth });
       expect(res.statusCode).toBe(404);
     } finally {
       await prod.close();
