@@ -34,15 +34,6 @@ export async function revokeToken(tx: DbOrTx, id: number, at: Date): Promise<boo
   return revoked.length > 0;
 }
 
-export async function revokeTokenByHash(tx: DbOrTx, tokenHash: string, at: Date): Promise<boolean> {
-  const revoked = await tx
-    .update(refreshTokens)
-    .set({ revokedAt: at })
-    .where(and(eq(refreshTokens.token, tokenHash), isNull(refreshTokens.revokedAt)))
-    .returning({ id: refreshTokens.id });
-  return revoked.length > 0;
-}
-
 export async function findRefreshToken(tx: DbOrTx, tokenHash: string): Promise<RefreshTokenRow | undefined> {
   const rows = await tx.select().from(refreshTokens).where(eq(refreshTokens.token, tokenHash)).limit(1);
   return rows[0];

@@ -510,6 +510,21 @@ describe('POST /auth/logout', () => {
     expect((await post('/auth/logout', { refresh_token: 'unknown' })).statusCode).toBe(204);
   });
 
+  it('treats a token that was already rotated as reuse: the whole family ends', async () => {
+    const { email, refresh_token: first } = await registered();
+    const second = (await refresh(first)).json<Tokens>().refresh_token;
+    const otherSession = (await login(email)).json<Tokens>().refresh_token;
+
+    const res = await post('/auth/logout', { refresh_token: first });
+    expect(res.statusCode).toBe(204);
+    expect(res.body).toBe('');
+    // The live token of that family was revoked too (committed), so whoever holds it is signed out.
+    expect((await tokenRow(second))!.revoked_at).not.toBeNull();
+    expect((await refresh(second)).json().code).toBe('AUTH_TOKEN_REUSE');
+    // Another session of the same user is a different family and keeps working.
+    expect((await refresh(otherSession)).statusCode).toBe(200);
+  });
+
   it('leaves the access token valid until it expires', async () => {
     const { access_token, refresh_token } = await registered();
     await post('/auth/logout', { refresh_token });

@@ -95,7 +95,10 @@ export const authRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { dep
       schema: {
         tags: ['auth'],
         summary: 'Revoke a refresh token',
-        description: 'Revokes only the given refresh token; unknown or already revoked tokens are ignored.',
+        description:
+          'Revokes the given refresh token (its session ends; other sessions stay). A token that was already ' +
+          'revoked (e.g. rotated by a refresh) is treated as reuse and ends its whole session. Unknown tokens ' +
+          'are ignored; always 204.',
         body: refreshTokenBody,
         response: { 204: z.null().meta({ description: 'Logged out' }), ...errorResponses(422) },
       },

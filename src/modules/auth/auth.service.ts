@@ -144,8 +144,24 @@ export function createAuthService(deps: Deps) {
     return tokenPair(outcome.user, outcome.token);
   }
 
+  /**
+   * Revokes the presented token. A token that was already revoked (rotated by a refresh, or revoked before) is
+   * treated as reuse, as refresh does: whoever presents it may hold a copy of a leaked token, so the whole family
+   * ends. Same lock order as refresh (user first), so that a rotation running at the same time cannot leave a
+   * live token behind. Always silent (204), whatever the token.
+   */
   async function logout(presented: string): Promise<void> {
-    await repo.revokeTokenByHash(db, hashRefreshToken(presented), clock.now());
+    const now = clock.now();
+    const tokenHash = hashRefreshToken(presented);
+    const found = await repo.findRefreshToken(db, tokenHash);
+    if (!found) return;
+    await db.transaction(async (tx) => {
+      await repo.lockUser(tx, found.userId, 'no key update');
+      const row = await repo.findRefreshToken(tx, tokenHash);
+      if (!row) return;
+      if (row.revokedAt !== null || !(await repo.revokeToken(tx, row.id, now)))
+        await repo.revokeFamily(tx, row.tokenFamily, now);
+    });
   }
 
   return { register, login, refresh, logout, startSession };
