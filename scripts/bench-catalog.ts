@@ -12,10 +12,21 @@ import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import { pino } from 'pino';
 import { buildApp } from '../src/app.js';
+import { parseCommandLine, runCommand } from '../src/cli/args.js';
 import { loadConfig } from '../src/config.js';
 import { migrateDatabase } from '../src/db/migrate.js';
 import { seedCatalog } from '../src/db/seed.js';
 import { closeDeps, createDeps, type Deps } from '../src/deps.js';
+
+parseCommandLine({
+  command: 'npm run bench:catalog',
+  usage: `usage: npm run bench:catalog
+
+Read throughput and latency of the public catalog, in a fresh database on DATABASE_URL's server (default
+postgres://postgres@127.0.0.1:5432), dropped after; progress on stderr, the table on stdout.
+Environment: BENCH_BOOKS generated books (default 20000), BENCH_CONNECTIONS (default 20), BENCH_SECONDS per URL
+(default 8).`,
+});
 
 const BOOKS = Number(process.env.BENCH_BOOKS ?? 20_000);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
@@ -86,6 +97,7 @@ async function main() {
       SECRET_KEY: 'bench-secret-key-that-is-long-enough-0123456789',
     });
     deps = createDeps(config, pino({ level: 'warn' }), u.toString());
+    console.error(`loading the demo catalog and ${BOOKS} generated books with reviews…`);
     const bookId = await fill(deps);
     const app = await buildApp(deps);
     await app.listen({ port: 0, host: '127.0.0.1' });
@@ -99,9 +111,14 @@ async function main() {
       'GET /books/{id} (with rating)': `/books/${bookId}`,
       'GET /books/{id}/reviews': `/books/${bookId}/reviews`,
     };
+    console.error(`warming up for ${SECONDS} s…`);
     await measure(`${base}/books?size=20`); // warm-up
     const rows: Record<string, Record<string, number>> = {};
-    for (const [name, p] of Object.entries(urls)) rows[name] = await measure(base + p);
+    let n = 0;
+    for (const [name, p] of Object.entries(urls)) {
+      console.error(`[${++n}/${Object.keys(urls).length}] ${name}: ${SECONDS} s…`);
+      rows[name] = await measure(base + p);
+    }
     console.log(`\nCatalog benchmark (${BOOKS + 53} books, ${CONNECTIONS} connections, ${SECONDS} s each)`);
     console.table(rows);
     await app.close();
@@ -113,4 +130,4 @@ async function main() {
   }
 }
 
-await main();
+await runCommand(main);

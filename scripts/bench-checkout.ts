@@ -15,12 +15,22 @@ import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import { pino } from 'pino';
 import { buildApp } from '../src/app.js';
+import { parseCommandLine, runCommand } from '../src/cli/args.js';
 import { loadConfig } from '../src/config.js';
 import { migrateDatabase } from '../src/db/migrate.js';
 import { closeDeps, createDeps, type Deps } from '../src/deps.js';
 import { startWorker } from '../src/jobs/queue.js';
 import { taskList } from '../src/jobs/tasks.js';
 import { startSmtpSink } from '../test/smtp-sink.js';
+
+parseCommandLine({
+  command: 'npm run bench:checkout',
+  usage: `usage: npm run bench:checkout
+
+Checkout throughput and latency (independent carts, then many buyers for one book), and the e-mail delivery
+rate, in a fresh database on DATABASE_URL's server (default postgres://postgres@127.0.0.1:5432), dropped after.
+Environment: BENCH_USERS (default 1000), BENCH_CONNECTIONS (default 50), BENCH_CONTENDED_STOCK (default 200).`,
+});
 
 const USERS = Number(process.env.BENCH_USERS ?? 1000);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
@@ -116,6 +126,7 @@ async function main() {
     const address = app.server.address() as { port: number };
     const baseUrl = `http://127.0.0.1:${address.port}`;
 
+    console.error(`creating ${2 * USERS + 100} buyers with a cart each…`);
     const independentBooks = await createBooks(deps, 100, 1_000_000);
     const independent = await seedBuyers(deps, USERS, independentBooks);
     const [contendedBook] = await createBooks(deps, 1, CONTENDED_STOCK);
@@ -126,7 +137,9 @@ async function main() {
     await checkoutRun(baseUrl, warm);
 
     const rows: Record<string, Record<string, string | number>> = {};
+    console.error(`[1/3] ${USERS} checkouts of independent carts…`);
     rows[`independent carts (${USERS} buyers)`] = await checkoutRun(baseUrl, independent);
+    console.error(`[2/3] ${USERS} buyers for ${CONTENDED_STOCK} copies of one book…`);
     rows[`one book, ${CONTENDED_STOCK} copies, ${USERS} buyers`] = await checkoutRun(baseUrl, contended);
 
     const queued = await deps.db.execute<{ n: number }>(
@@ -134,6 +147,7 @@ async function main() {
     );
     const toSend = queued.rows[0]!.n;
     const delivered = sink.state.count;
+    console.error(`[3/3] delivering ${toSend} confirmation e-mails…`);
     const started = performance.now();
     const worker = await startWorker(deps.pool, taskList(deps), deps.log, {
       concurrency: config.WORKER_CONCURRENCY,
@@ -164,7 +178,4 @@ async function main() {
   }
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+await runCommand(main);

@@ -10,41 +10,43 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import pg from 'pg';
 import { pino } from 'pino';
 import { buildApp } from '../src/app.js';
+import { intOption, parseCommandLine, runCommand } from '../src/cli/args.js';
 import { loadConfig } from '../src/config.js';
 import { migrateDatabase } from '../src/db/migrate.js';
 import { closeDeps, createDeps } from '../src/deps.js';
 import { startWorker } from '../src/jobs/queue.js';
 import { taskList } from '../src/jobs/tasks.js';
 
-const { values: args } = parseArgs({
+const spec = {
+  command: 'npm run bench:restock',
+  usage: `usage: npm run bench:restock -- [--waiting <n ≥ 1>] [--concurrency <n ≥ 1>] [--local-queue <n ≥ 0>] [--keep]
+
+Creates a fresh database on DATABASE_URL's server (default postgres://postgres@127.0.0.1:5432), with <waiting>
+readers (default 100000) waiting for one out-of-stock book, restocks it through PATCH /books/{id}/stock, and
+reports the commit time and the e-mail delivery rate to a local SMTP sink. --concurrency: worker concurrency
+(default 16); --local-queue: jobs fetched per query (default WORKER_LOCAL_QUEUE or 200); --keep: keep the database.`,
   options: {
-    waiting: { type: 'string', default: '100000' },
-    concurrency: { type: 'string', default: '16' },
+    waiting: { type: 'string' },
+    concurrency: { type: 'string' },
     'local-queue': { type: 'string' },
     keep: { type: 'boolean', default: false },
   },
-});
-const waiting = Number(args.waiting);
-const concurrency = Number(args.concurrency);
-const localQueueSize = Number(args['local-queue'] ?? process.env.WORKER_LOCAL_QUEUE ?? 200);
-if (
-  !Number.isInteger(waiting) ||
-  waiting < 1 ||
-  !Number.isInteger(concurrency) ||
-  concurrency < 1 ||
-  !Number.isInteger(localQueueSize) ||
-  localQueueSize < 0
-) {
-  console.error(
-    'usage: npm run bench:restock -- --waiting <n ≥ 1> [--concurrency <n ≥ 1>] [--local-queue <n ≥ 0>] [--keep]',
-  );
-  process.exit(2);
-}
+} as const;
+const { values: args } = parseCommandLine(spec);
+const waiting = intOption(spec, 'waiting', args.waiting, 100_000, 1);
+const concurrency = intOption(spec, 'concurrency', args.concurrency, 16, 1, 1000);
+const localQueueSize = intOption(
+  spec,
+  'local-queue',
+  args['local-queue'] ?? process.env.WORKER_LOCAL_QUEUE,
+  200,
+  0,
+  10_000,
+);
 
 const serverUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const dbName = `bookstore_bench_${Date.now().toString(36)}`;
@@ -192,7 +194,4 @@ async function main() {
   await admin.end();
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+await runCommand(main);

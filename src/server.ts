@@ -8,6 +8,16 @@ import { cronItems, taskList } from './jobs/tasks.js';
 import { removeEmbeddedPostgresSignalHandlers } from './db/embedded.js';
 import { configFromEnvironment } from './lib/env.js';
 import { createLogger } from './lib/logger.js';
+import { parseCommandLine } from './cli/args.js';
+
+parseCommandLine({
+  command: 'npm start',
+  usage: `usage: npm start   (or: node dist/server.js after npm run build)
+
+Starts the HTTP API on HOST:PORT (default 127.0.0.1:8000) and, with WORKER=embedded, the job worker.
+DATABASE_URL unset: an embedded PostgreSQL with its data under DATA_DIR. Settings come from the environment and
+a .env file (see README "Configuration"). SIGTERM/SIGINT stop it gracefully.`,
+});
 
 const config = configFromEnvironment();
 const log = createLogger(config);

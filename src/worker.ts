@@ -6,6 +6,16 @@ import { cronItems, taskList } from './jobs/tasks.js';
 import { removeEmbeddedPostgresSignalHandlers } from './db/embedded.js';
 import { configFromEnvironment } from './lib/env.js';
 import { createLogger } from './lib/logger.js';
+import { parseCommandLine } from './cli/args.js';
+
+parseCommandLine({
+  command: 'npm run worker',
+  usage: `usage: npm run worker   (or: node dist/worker.js after npm run build)
+
+Runs the job worker (e-mails, scheduled jobs) without HTTP, for APIs started with WORKER=off.
+Database: DATABASE_URL, or the running API's embedded database in DATA_DIR. WORKER_CONCURRENCY jobs at once.
+SIGTERM/SIGINT stop it gracefully (jobs in progress finish).`,
+});
 
 const config = configFromEnvironment();
 const log = createLogger(config);

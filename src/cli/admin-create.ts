@@ -1,12 +1,11 @@
 import { createInterface } from 'node:readline/promises';
 import { Writable } from 'node:stream';
-import { parseArgs } from 'node:util';
 import { destination, pino } from 'pino';
 import { createDb, createPool } from '../db/client.js';
 import { openDatabase, runningEmbeddedUrl, type Database } from '../db/database.js';
 import { migrateDatabase } from '../db/migrate.js';
-import { isDatabaseUnavailable } from '../db/errors.js';
 import { configFromEnvironment } from '../lib/env.js';
+import { CliError, parseCommandLine, runCommand } from './args.js';
 import { normalizeEmail } from '../modules/auth/auth.email.js';
 import { ensureAdmin } from '../modules/auth/auth.service.js';
 
@@ -14,8 +13,6 @@ import { ensureAdmin } from '../modules/auth/auth.service.js';
  * npm run admin:create -- --email <e> --password <p>
  * Creates an admin account, or promotes an existing account to admin. Prints one line; exit 0 on success.
  */
-
-class CliError extends Error {}
 
 const USAGE = 'usage: npm run admin:create -- --email <address> --password <password>';
 
@@ -55,15 +52,15 @@ async function connect(): Promise<Database> {
 }
 
 async function main(): Promise<string> {
-  let args;
-  try {
-    args = parseArgs({
-      options: { email: { type: 'string' }, password: { type: 'string' } },
-      allowPositionals: false,
-    }).values;
-  } catch (err) {
-    throw new CliError(`${(err as Error).message} (${USAGE})`);
-  }
+  const args = parseCommandLine({
+    command: 'npm run admin:create',
+    usage: `${USAGE}
+
+Creates an admin account, or promotes an existing account (matched regardless of case) to admin, keeping its
+password. In a terminal, prompts for what is missing (the password without echo). Prints one line.
+Database: DATABASE_URL; unset, the running API's embedded database in DATA_DIR, or an embedded one of its own.`,
+    options: { email: { type: 'string' }, password: { type: 'string' } },
+  }).values;
 
   const rawEmail = (await valueOf(args.email, 'email', 'Admin email: ', false)).trim();
   if (rawEmail === '') throw new CliError('the e-mail address is empty');
@@ -93,16 +90,6 @@ async function main(): Promise<string> {
   }
 }
 
-try {
+await runCommand(async () => {
   console.log(await main());
-  process.exit(0);
-} catch (err) {
-  const reason =
-    err instanceof CliError
-      ? err.message
-      : isDatabaseUnavailable(err)
-        ? `cannot reach the database (${(err as Error).message || 'connection failed'})`
-        : (err as Error).message;
-  console.error(`Error: ${reason.split('\n')[0]}`);
-  process.exit(1);
-}
+});

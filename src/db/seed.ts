@@ -2,6 +2,7 @@ import { pathToFileURL } from 'node:url';
 import { inArray, sql } from 'drizzle-orm';
 import { books } from '../modules/books/books.table.js';
 import { genres } from '../modules/genres/genres.table.js';
+import { parseCommandLine, runCommand } from '../cli/args.js';
 import { configFromEnvironment } from '../lib/env.js';
 import { createLogger } from '../lib/logger.js';
 import { createDb, createPool, type Db } from './client.js';
@@ -180,8 +181,13 @@ async function main() {
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().catch((err: unknown) => {
-    console.error(`Seeding failed: ${err instanceof Error ? err.message : String(err)}`);
-    process.exit(1);
+  parseCommandLine({
+    command: 'npm run db:seed',
+    usage: `usage: npm run db:seed
+
+Loads the demo catalog (${SEED_GENRES.length} genres, ${SEED_BOOKS.length} books) into the database; books already there
+(by ISBN) and genres (by name) are left as they are, so running it again changes nothing.
+Database: DATABASE_URL; unset, the running API's embedded database in DATA_DIR, or an embedded one of its own.`,
   });
+  await runCommand(main);
 }
