@@ -17,6 +17,7 @@ import { createAuthGuards, type AuthGuards } from './http/auth.js';
 import { AppError, RequestValidationError } from './http/errors.js';
 import { locateJsonError } from './http/json-errors.js';
 import { validatorCompiler } from './http/validation.js';
+import { clientKey, rateLimitStoreClass } from './modules/auth/auth.rate-limit.js';
 import { authRoutes } from './modules/auth/auth.routes.js';
 import { booksRoutes } from './modules/books/books.routes.js';
 import { cartRoutes } from './modules/cart/cart.routes.js';
@@ -102,6 +103,8 @@ export async function buildApp(deps: Deps) {
     genReqId: () => randomUUID(),
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 200, querystringParser: parseQuery },
     forceCloseConnections: 'idle',
+    // request.ip (limits, throttles, logs) is the X-Forwarded-For client only behind these proxies.
+    trustProxy: config.TRUST_PROXY.length > 0 ? [...config.TRUST_PROXY] : false,
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
@@ -202,6 +205,9 @@ export async function buildApp(deps: Deps) {
 
   await app.register(rateLimit, {
     global: false,
+    // Counters in PostgreSQL, shared by every API process (one upsert per limited request).
+    store: rateLimitStoreClass(deps.counters, () => deps.clock.now()),
+    keyGenerator: (request) => clientKey(request.ip),
     // The contract's responses carry no rate-limit headers; only a 429 says when to retry.
     addHeadersOnExceeding: {
       'x-ratelimit-limit': false,

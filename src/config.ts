@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
@@ -66,6 +67,31 @@ const origins = optionalString.transform((v, ctx) => {
     .filter(Boolean);
 });
 
+const PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+/** TRUST_PROXY: addresses, CIDRs or proxy-addr's names (loopback, linklocal, uniquelocal); unset = none. */
+const trustedProxies = optionalString.transform((v, ctx) => {
+  if (v === undefined) return [];
+  const entries = v
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean);
+  for (const entry of entries) {
+    if (PROXY_NAMES.includes(entry)) continue;
+    const [address = '', prefix, ...rest] = entry.split('/');
+    const family = isIP(address);
+    const bits = family === 4 ? 32 : 128;
+    const validPrefix = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= bits);
+    if (family === 0 || !validPrefix || rest.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `"${entry}" is not an IP address, a CIDR or one of ${PROXY_NAMES.join(', ')}`,
+      });
+      return z.NEVER;
+    }
+  }
+  return entries;
+});
+
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: int(8000, 0, 65535),
@@ -106,8 +132,11 @@ const envSchema = z.object({
   WORKER: z.enum(['embedded', 'off']).default('embedded'),
   WORKER_CONCURRENCY: int(10, 1, 100),
   WORKER_LOCAL_QUEUE: int(200, 0, 10_000),
-  AUTH_RATE_LIMIT_PER_MINUTE: int(1000, 1, 1_000_000),
+  TRUST_PROXY: trustedProxies,
+  AUTH_RATE_LIMIT_PER_MINUTE: int(30, 1, 1_000_000),
+  REGISTER_RATE_LIMIT_PER_HOUR: int(10, 1, 1_000_000),
   LOGIN_MAX_FAILURES: int(10, 1, 10_000),
+  LOGIN_MAX_FAILURES_PER_ACCOUNT: int(100, 1, 1_000_000),
   DB_POOL_MAX: int(20, 1, 500),
 });
 

@@ -4,6 +4,7 @@ import type { Config } from './config.js';
 import { createDb, createPool, type Db } from './db/client.js';
 import { createMailer, type Mailer } from './emails/mailer.js';
 import { systemClock, type Clock } from './lib/clock.js';
+import { createPgCounterStore, type CounterStore } from './modules/auth/auth.rate-limit.js';
 import { createAccessTokens, type AccessTokens } from './modules/auth/auth.tokens.js';
 
 /** Everything the app and the worker need, built once; no container, just an object. */
@@ -15,6 +16,8 @@ export interface Deps {
   clock: Clock;
   tokens: AccessTokens;
   mailer: Mailer;
+  /** Rate-limit and throttle counters, shared by every process on the database. */
+  counters: CounterStore;
 }
 
 export function createDeps(
@@ -25,16 +28,18 @@ export function createDeps(
 ): Deps {
   const pool = overrides.pool ?? createPool(databaseUrl, config.DB_POOL_MAX);
   const clock = overrides.clock ?? systemClock;
+  const db = overrides.db ?? createDb(pool);
   return {
     config,
     log,
     pool,
-    db: overrides.db ?? createDb(pool),
+    db,
     clock,
     tokens:
       overrides.tokens ??
       createAccessTokens(config.SECRET_KEY, config.ACCESS_TOKEN_EXPIRE_MINUTES, () => clock.now()),
     mailer: overrides.mailer ?? createMailer(config, log),
+    counters: overrides.counters ?? createPgCounterStore(db),
   };
 }
 

@@ -1,6 +1,9 @@
 import type { CronItem, TaskList } from 'graphile-worker';
 import type { Deps } from '../deps.js';
 import {
+  RATE_LIMIT_PURGE_TASK,
+  rateLimitPurgeCron,
+  rateLimitPurgeTask,
   REFRESH_TOKEN_PURGE_TASK,
   refreshTokenPurgeCron,
   refreshTokenPurgeTask,
@@ -14,8 +17,9 @@ export function taskList(deps: Deps): TaskList {
     [ORDER_CONFIRMATION_TASK]: orderConfirmationTask(deps),
     [RESTOCK_EMAIL_TASK]: restockEmailTask(deps),
     [REFRESH_TOKEN_PURGE_TASK]: refreshTokenPurgeTask(deps),
+    [RATE_LIMIT_PURGE_TASK]: rateLimitPurgeTask(deps),
   };
 }
 
 /** Recurring jobs (graphile-worker cron); each names a task of the table above. */
-export const cronItems: CronItem[] = [refreshTokenPurgeCron];
+export const cronItems: CronItem[] = [refreshTokenPurgeCron, rateLimitPurgeCron];

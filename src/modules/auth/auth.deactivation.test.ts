@@ -13,7 +13,9 @@ import {
 let t: TestContext;
 let admin: TestUser;
 beforeAll(async () => {
-  t = await startTestApp({ env: { AUTH_RATE_LIMIT_PER_MINUTE: '10000' } });
+  t = await startTestApp({
+    env: { AUTH_RATE_LIMIT_PER_MINUTE: '10000', REGISTER_RATE_LIMIT_PER_HOUR: '10000' },
+  });
   admin = await createAdmin(t);
 });
 afterAll(() => t.close());

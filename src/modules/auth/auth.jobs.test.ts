@@ -10,7 +10,9 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 
 let t: TestContext;
 beforeAll(async () => {
-  t = await startTestApp({ env: { AUTH_RATE_LIMIT_PER_MINUTE: '10000' } });
+  t = await startTestApp({
+    env: { AUTH_RATE_LIMIT_PER_MINUTE: '10000', REGISTER_RATE_LIMIT_PER_HOUR: '10000' },
+  });
 });
 afterAll(() => t.close());
 

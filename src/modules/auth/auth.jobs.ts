@@ -34,3 +34,30 @@ export function refreshTokenPurgeTask(deps: Pick<Deps, 'db' | 'clock' | 'log'>):
     if (deleted > 0) deps.log.info({ deleted }, 'purged refresh tokens of ended sessions');
   };
 }
+
+export const RATE_LIMIT_PURGE_TASK = 'rate-limit-purge';
+
+/** Every five minutes: no counter outlives its window (at most one hour) by more than that. */
+export const rateLimitPurgeCron: CronItem = {
+  task: RATE_LIMIT_PURGE_TASK,
+  match: '*/5 * * * *',
+  identifier: RATE_LIMIT_PURGE_TASK,
+  options: { backfillPeriod: 0, maxAttempts: 3 },
+};
+
+/** Deletes every rate-limit counter whose window has ended, in short batches. Returns the number deleted. */
+export async function purgeExpiredCounters(deps: Pick<Deps, 'counters'>, now: Date): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const deleted = await deps.counters.purgeExpired(now, BATCH);
+    total += deleted;
+    if (deleted < BATCH) return total;
+  }
+}
+
+export function rateLimitPurgeTask(deps: Pick<Deps, 'counters' | 'clock' | 'log'>): Task {
+  return async () => {
+    const deleted = await purgeExpiredCounters(deps, deps.clock.now());
+    if (deleted > 0) deps.log.debug({ deleted }, 'purged expired rate-limit counters');
+  };
+}

@@ -1,28 +1,59 @@
 import { AppError } from '../../http/errors.js';
+import type { CounterStore } from './auth.rate-limit.js';
 
-const WINDOW_MS = 15 * 60 * 1000;
-const MAX_TRACKED = 100_000;
+export const LOGIN_FAILURE_WINDOW_MS = 15 * 60 * 1000;
+
+/** Who is trying: the client address (already reduced by clientKey), and the device id of a valid device cookie. */
+export interface LoginClient {
+  address: string;
+  /** Set only when the request carries a device cookie that is valid for this very account. */
+  deviceId?: string;
+}
+
+export interface LoginThrottleLimits {
+  /** Failures per (account, device) and per (account, untrusted client address) within 15 minutes. */
+  maxFailures: number;
+  /** Failures per account from all untrusted clients together within 15 minutes. */
+  maxFailuresPerAccount: number;
+}
 
 /**
- * Slows password guessing: after `maxFailures` failed logins for one e-mail from one client address within 15
- * minutes, further attempts for that pair answer 429 until the window ends. Successful logins do not count, so a
- * user (or a test suite) logging in often is never throttled. Kept in process memory: with several API processes
- * each applies its own limit.
+ * Slows password guessing without letting anyone lock the owner out (OWASP "Slow down online guessing attacks
+ * with device cookies"):
+ * - a client holding a valid device cookie of the account (issued by an earlier successful login) is throttled
+ *   on its own counter, (account, device); only failures made with that very cookie count against it, so no one
+ *   else can lock it;
+ * - every other client is untrusted: throttled per (account, client address), and all untrusted clients of one
+ *   account together per account (a distributed guess from many addresses).
+ * The account is the lower-cased e-mail, whether or not such an account exists (no enumeration). Counters live in
+ * the shared CounterStore, so every API process sees the same failures.
  */
-export function createLoginThrottle(maxFailures: number, now: () => number = Date.now) {
-  const failures = new Map<string, { count: number; resetAt: number }>();
-
-  function prune(t: number) {
-    for (const [key, entry] of failures) if (entry.resetAt <= t) failures.delete(key);
+export function createLoginThrottle(counters: CounterStore, limits: LoginThrottleLimits) {
+  function keysFor(email: string, client: LoginClient): { key: string; max: number }[] {
+    const account = email.toLowerCase();
+    if (client.deviceId !== undefined)
+      return [{ key: `login-fail:device:${account}:${client.deviceId}`, max: limits.maxFailures }];
+    return [
+      { key: `login-fail:client:${account}:${client.address}`, max: limits.maxFailures },
+      { key: `login-fail:account:${account}`, max: limits.maxFailuresPerAccount },
+    ];
   }
 
   return {
-    /** Throws 429 RATE_LIMITED while the pair is locked out. */
-    check(key: string): void {
-      const entry = failures.get(key);
-      const t = now();
-      if (!entry || entry.resetAt <= t || entry.count < maxFailures) return;
-      const seconds = Math.ceil((entry.resetAt - t) / 1000);
+    /** Throws 429 RATE_LIMITED while this client is locked out of this account. */
+    async check(email: string, client: LoginClient, now: Date): Promise<void> {
+      const keys = keysFor(email, client);
+      const live = await counters.peek(
+        keys.map((k) => k.key),
+        now,
+      );
+      let resetAt = 0;
+      for (const { key, max } of keys) {
+        const counter = live.get(key);
+        if (counter && counter.count >= max) resetAt = Math.max(resetAt, counter.resetAt);
+      }
+      if (resetAt === 0) return;
+      const seconds = Math.max(1, Math.ceil((resetAt - now.getTime()) / 1000));
       throw new AppError(
         429,
         `Too many failed login attempts, retry in ${seconds} seconds`,
@@ -32,18 +63,18 @@ export function createLoginThrottle(maxFailures: number, now: () => number = Dat
         { 'Retry-After': String(seconds) },
       );
     },
-    recordFailure(key: string): void {
-      const t = now();
-      const entry = failures.get(key);
-      if (!entry || entry.resetAt <= t) {
-        if (failures.size >= MAX_TRACKED) prune(t);
-        failures.set(key, { count: 1, resetAt: t + WINDOW_MS });
-      } else {
-        entry.count += 1;
-      }
+
+    async recordFailure(email: string, client: LoginClient, now: Date): Promise<void> {
+      await counters.hit(
+        keysFor(email, client).map((k) => k.key),
+        LOGIN_FAILURE_WINDOW_MS,
+        now,
+      );
     },
-    reset(key: string): void {
-      failures.delete(key);
+
+    /** A success clears this client's own counter (never the account-wide one, which others may be filling). */
+    async recordSuccess(email: string, client: LoginClient): Promise<void> {
+      await counters.reset([keysFor(email, client)[0]!.key]);
     },
   };
 }

@@ -21,7 +21,15 @@ const clock = { offsetMs: 0, now: () => new Date(Date.now() + clock.offsetMs) };
 
 let t: TestContext;
 beforeAll(async () => {
-  t = await startTestApp({ env: { REFRESH_TOKEN_EXPIRE_DAYS: '7' }, deps: { clock } });
+  t = await startTestApp({
+    // This file signs in far more often than the per-address flood limits allow one client.
+    env: {
+      REFRESH_TOKEN_EXPIRE_DAYS: '7',
+      AUTH_RATE_LIMIT_PER_MINUTE: '10000',
+      REGISTER_RATE_LIMIT_PER_HOUR: '10000',
+    },
+    deps: { clock },
+  });
 });
 afterAll(() => t.close());
 beforeEach(() => {
@@ -265,6 +273,16 @@ describe('POST /auth/login', () => {
     expect(body.token_type).toBe('bearer');
     expect(body.refresh_token).toMatch(/^[A-Za-z0-9_-]{86}$/);
     expect(decodeJwt(body.access_token).role).toBe('user');
+    // The only cookie is the login throttle's device cookie (issue 9 item 10), sent back to /auth/login only.
+    expect(res.headers['set-cookie']).toMatch(
+      /^bookstore_device=[\w-]+\.[\w-]+; Max-Age=\d+; Path=\/auth\/login; HttpOnly; SameSite=Strict$/,
+    );
+  });
+
+  it('sets no cookie on a failed login', async () => {
+    const { email } = await registered();
+    const res = await login(email, 'wrong-password');
+    expect(res.statusCode).toBe(401);
     expect(res.headers['set-cookie']).toBeUndefined();
   });
 

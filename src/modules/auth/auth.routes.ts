@@ -11,9 +11,8 @@ import {
   registerBody,
   tokenResponse,
 } from './auth.schemas.js';
-import { createLoginThrottle } from './auth.login-throttle.js';
+import { clientKey } from './auth.rate-limit.js';
 import { createAuthService } from './auth.service.js';
-import { AppError } from '../../http/errors.js';
 
 export const authRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { deps }) => {
   const service = createAuthService(deps);
@@ -21,12 +20,12 @@ export const authRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { dep
   // Google endpoints answer 503 while GOOGLE_CLIENT_ID is unset, before any validation.
   const googleConfigured = async () => google.assertConfigured();
   const rateLimit = { max: deps.config.AUTH_RATE_LIMIT_PER_MINUTE, timeWindow: 60_000 };
-  const throttle = createLoginThrottle(deps.config.LOGIN_MAX_FAILURES, () => deps.clock.now().getTime());
+  const registerRateLimit = { max: deps.config.REGISTER_RATE_LIMIT_PER_HOUR, timeWindow: 60 * 60_000 };
 
   app.post(
     '/auth/register',
     {
-      config: { rateLimit },
+      config: { rateLimit: registerRateLimit },
       schema: {
         tags: ['auth'],
         summary: 'Create an account and start a session',
@@ -52,23 +51,23 @@ export const authRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { dep
         summary: 'Log in with e-mail and password',
         description:
           'The e-mail matches regardless of case. 401 for an unknown e-mail or a wrong password; ' +
-          '400 for an account that signs in with Google only; 403 for a deactivated account. After ' +
-          'LOGIN_MAX_FAILURES failed attempts for one e-mail from one address within 15 minutes: 429.',
+          '400 for an account that signs in with Google only; 403 for a deactivated account. Failed ' +
+          'attempts are throttled (429): LOGIN_MAX_FAILURES within 15 minutes per e-mail and client address ' +
+          '(or per e-mail and device, for a client that presents the HttpOnly device cookie ' +
+          '`bookstore_device` set by an earlier successful login of that account), and ' +
+          'LOGIN_MAX_FAILURES_PER_ACCOUNT per e-mail from all clients without such a cookie. A correct ' +
+          "password with a valid device cookie is never locked out by other clients' failures.",
         body: loginBody,
         response: { 200: tokenResponse, ...errorResponses(400, 401, 403, 422, 429) },
       },
     },
-    async (request) => {
-      const key = `${request.ip}|${request.body.email.toLowerCase()}`;
-      throttle.check(key);
-      try {
-        const tokens = await service.login(request.body.email, request.body.password);
-        throttle.reset(key);
-        return tokens;
-      } catch (err) {
-        if (err instanceof AppError && err.statusCode === 401) throttle.recordFailure(key);
-        throw err;
-      }
+    async (request, reply) => {
+      const { tokens, deviceCookie } = await service.login(request.body.email, request.body.password, {
+        address: clientKey(request.ip),
+        cookie: request.headers.cookie,
+      });
+      void reply.header('set-cookie', deviceCookie);
+      return tokens;
     },
   );
 

@@ -4,6 +4,8 @@ import type { Db, Tx } from '../../db/client.js';
 import { AppError, conflict } from '../../http/errors.js';
 import { DEACTIVATED } from '../../http/auth.js';
 import type { UserRow } from '../users/users.table.js';
+import { createDeviceCookies } from './auth.device-cookie.js';
+import { createLoginThrottle, type LoginClient } from './auth.login-throttle.js';
 import { createDummyVerifier, hashPassword, needsRehash, verifyPassword } from './auth.passwords.js';
 import * as repo from './auth.repository.js';
 import type { TokenResponse } from './auth.schemas.js';
@@ -28,6 +30,11 @@ export const hashRefreshToken = (token: string) => createHash('sha256').update(t
 export function createAuthService(deps: Deps) {
   const { db, clock, tokens, config, log } = deps;
   const verifyAgainstDummy = createDummyVerifier();
+  const throttle = createLoginThrottle(deps.counters, {
+    maxFailures: config.LOGIN_MAX_FAILURES,
+    maxFailuresPerAccount: config.LOGIN_MAX_FAILURES_PER_ACCOUNT,
+  });
+  const devices = createDeviceCookies(config.SECRET_KEY, config.PUBLIC_BASE_URL.startsWith('https:'));
 
   function tokenExpiry(now: Date, familyExpiresAt: Date): Date {
     const sliding = new Date(now.getTime() + config.REFRESH_TOKEN_EXPIRE_DAYS * DAY_MS);
@@ -96,11 +103,31 @@ export function createAuthService(deps: Deps) {
     return startSession(user.id, DEACTIVATED);
   }
 
-  async function login(email: string, password: string): Promise<TokenResponse> {
+  /**
+   * Password login behind the failed-login throttle (auth.login-throttle.ts). `client.cookie` is the request's
+   * Cookie header: a device cookie valid for this account makes the client trusted. A success answers a fresh
+   * device cookie (Set-Cookie) besides the tokens.
+   */
+  async function login(
+    email: string,
+    password: string,
+    client: { address: string; cookie?: string | undefined },
+  ): Promise<{ tokens: TokenResponse; deviceCookie: string }> {
+    const now = clock.now();
     const user = await repo.findUserByEmail(db, email);
+    const device = user ? devices.parse(client.cookie, now) : undefined;
+    const who: LoginClient =
+      device && device.userId === user?.id
+        ? { address: client.address, deviceId: device.deviceId }
+        : { address: client.address };
+    await throttle.check(email, who, now);
+    const failed = async () => {
+      await throttle.recordFailure(email, who, now);
+      return INVALID_CREDENTIALS();
+    };
     if (!user) {
       await verifyAgainstDummy(password);
-      throw INVALID_CREDENTIALS();
+      throw await failed();
     }
     if (user.hashedPassword === null) {
       throw new AppError(
@@ -109,11 +136,12 @@ export function createAuthService(deps: Deps) {
         'AUTH_OAUTH_ONLY_ACCOUNT',
       );
     }
-    if (!(await verifyPassword(user.hashedPassword, password))) throw INVALID_CREDENTIALS();
+    if (!(await verifyPassword(user.hashedPassword, password))) throw await failed();
     if (!user.isActive) throw DEACTIVATED();
-    const session = await startSession(user.id, DEACTIVATED);
+    const tokens = await startSession(user.id, DEACTIVATED);
+    await throttle.recordSuccess(email, who);
     if (needsRehash(user.hashedPassword)) await upgradeHash(user.id, user.hashedPassword, password);
-    return session;
+    return { tokens, deviceCookie: devices.serialize(user.id, now) };
   }
 
   /**

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { index, integer, pgTable, serial, uniqueIndex, uuid, varchar } from 'drizzle-orm/pg-core';
+import { index, integer, pgTable, serial, text, uniqueIndex, uuid, varchar } from 'drizzle-orm/pg-core';
 import { timestamptz } from '../../db/timestamptz.js';
 import { users } from '../users/users.table.js';
 
@@ -25,4 +25,19 @@ export const refreshTokens = pgTable(
     index('ix_refresh_tokens_token_family').on(t.tokenFamily),
     index('ix_refresh_tokens_user_id').on(t.userId),
   ],
+);
+
+/**
+ * Rate-limit and throttle counters shared by every API process: one row per key (e.g. `rl:POST /auth/login:1.2.3.4`,
+ * `login-fail:client:<e-mail>:<address>`) counting hits in the fixed window that ends at `reset_at`. Rows are
+ * recycled in place when their window has ended and purged by the `rate-limit-purge` job.
+ */
+export const rateLimitCounters = pgTable(
+  'rate_limit_counters',
+  {
+    key: text('key').primaryKey(),
+    count: integer('count').notNull(),
+    resetAt: timestamptz('reset_at').notNull(),
+  },
+  (t) => [index('ix_rate_limit_counters_reset_at').on(t.resetAt)],
 );
