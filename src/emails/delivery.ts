@@ -49,3 +49,121 @@ export async function deliverEmail(
   deps.log.info({ cause, to: message.to, messageId, mode: deps.mailer.mode }, 'e-mail delivered');
   return 'sent';
 }
+
+export interface BatchMessage {
+  /** The cause, recorded in email_deliveries once the relay has accepted the message. */
+  cause: string;
+  to: string;
+  messageId: string;
+}
+
+export interface BatchOutcome {
+  sent: number;
+  failed: number;
+}
+
+const LEDGER_RETRIES_MS = [100, 500, 2000];
+
+/**
+ * Sends a batch of messages whose causes are not recorded yet (the caller read them with the ledger), at most
+ * `parallelism` in flight, and records each one in email_deliveries as soon as the relay has accepted it.
+ *
+ * Records are written by one writer per batch: while a write is in flight, the messages accepted meanwhile wait
+ * for the next one, which takes them all in one INSERT (its own transaction, committed before it returns). So a
+ * message accepted by the relay is recorded by the very next ledger write, and a worker killed at any instant has
+ * recorded every message but those accepted since the start of the write in flight: those are the only ones a
+ * re-run sends again (with the same Message-ID).
+ *
+ * A send that fails stops the batch from starting new ones; so does `signal` (a worker's graceful shutdown). The
+ * messages in flight finish, everything accepted is recorded, and then the batch throws, so that the job is run
+ * again later for what is left.
+ */
+export async function deliverBatch(
+  deps: Pick<Deps, 'db' | 'log'>,
+  opts: {
+    messages: BatchMessage[];
+    subject: string;
+    send: (message: BatchMessage) => Promise<unknown>;
+    parallelism: number;
+    signal?: AbortSignal;
+  },
+): Promise<BatchOutcome> {
+  const accepted: BatchMessage[] = [];
+  let writing: Promise<void> | undefined;
+  let ledgerError: unknown;
+
+  const writeLedger = async (rows: BatchMessage[]) => {
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        await deps.db
+          .insert(emailDeliveries)
+          .values(
+            rows.map((m) => ({
+              cause: m.cause,
+              recipient: m.to,
+              subject: opts.subject,
+              messageId: m.messageId,
+            })),
+          )
+          .onConflictDoNothing();
+        return;
+      } catch (err) {
+        const wait = LEDGER_RETRIES_MS[attempt];
+        if (wait === undefined) throw err;
+        await new Promise((r) => setTimeout(r, wait));
+      }
+    }
+  };
+  const flush = () => {
+    if (writing || accepted.length === 0) return;
+    const rows = accepted.splice(0);
+    writing = writeLedger(rows)
+      .catch((err: unknown) => {
+        ledgerError ??= err;
+        deps.log.error(
+          { causes: rows.map((r) => r.cause), reason: err instanceof Error ? err.message : String(err) },
+          'e-mails accepted by the relay could not be recorded; a re-run will send them again',
+        );
+      })
+      .finally(() => {
+        writing = undefined;
+        flush();
+      });
+  };
+
+  let next = 0;
+  let sent = 0;
+  let failed = 0;
+  let sendError: unknown;
+  const stopped = () => sendError !== undefined || ledgerError !== undefined || opts.signal?.aborted === true;
+  const lane = async () => {
+    while (!stopped() && next < opts.messages.length) {
+      const message = opts.messages[next++]!;
+      try {
+        await opts.send(message);
+      } catch (err) {
+        failed += 1;
+        sendError ??= err;
+        deps.log.warn(
+          { cause: message.cause, to: message.to, reason: err instanceof Error ? err.message : String(err) },
+          'e-mail delivery failed; the batch will be retried',
+        );
+        continue;
+      }
+      sent += 1;
+      accepted.push(message);
+      flush();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, opts.parallelism) }, lane));
+  flush();
+  while (writing) await writing;
+  if (ledgerError !== undefined) throw ledgerError;
+  if (sendError !== undefined) throw sendError;
+  if (next < opts.messages.length) {
+    throw new Error(
+      `batch interrupted after ${sent} of ${opts.messages.length} e-mails; the rest is sent on a re-run`,
+    );
+  }
+  return { sent, failed };
+}

@@ -27,11 +27,22 @@ export interface OutgoingEmail {
 
 export type MailerMode = 'smtp' | 'mailbox' | 'suppressed';
 
+/** One message for many recipients (a broadcast): everything but the recipient and the Message-ID. */
+export type BroadcastEmail = Omit<OutgoingEmail, 'to' | 'messageId'>;
+
+/** A broadcast whose MIME body is built once; each send only adds the recipient's headers. */
+export interface PreparedEmail {
+  send(to: string, messageId: string): Promise<{ messageId: string }>;
+}
+
 export interface Mailer {
   readonly mode: MailerMode;
   /** The sender's domain, for Message-IDs. */
   readonly domain: string;
+  /** How many messages it makes sense to have in flight at once (the SMTP pool's connections). */
+  readonly parallelism: number;
   send(message: OutgoingEmail): Promise<{ messageId: string }>;
+  prepare(message: BroadcastEmail): Promise<PreparedEmail>;
   close(): void;
 }
 
@@ -71,6 +82,40 @@ export async function composeMime(
       .setContent(image.content);
   }
   return root.build();
+}
+
+// An address that can stand in a header as it is (printable ASCII, no spaces): nodemailer would write it unchanged.
+const PLAIN_ADDRESS = /^[\x21-\x7e]{1,254}$/;
+const PER_RECIPIENT_HEADERS = new Set(['to', 'date', 'message-id']);
+
+/**
+ * Builds the MIME message of a broadcast once and returns a function that writes it for one recipient: the same
+ * bytes composeMime would give (parts, encodings and the other headers unchanged), with that recipient's To,
+ * Message-ID and Date in front. The body of a restock alert (HTML, text, the inline logo in base64) is most of
+ * the work of composing it; this does that work once per broadcast instead of once per reader.
+ */
+export async function composeMimeTemplate(
+  config: Config,
+  message: BroadcastEmail,
+): Promise<(to: string, messageId: string) => Promise<Buffer>> {
+  const built = await composeMime(config, { ...message, to: 'template@invalid' }, '<template@invalid>');
+  const cut = built.indexOf('\r\n\r\n');
+  const kept: string[] = [];
+  let dropping = false;
+  for (const line of built.subarray(0, cut).toString('latin1').split('\r\n')) {
+    // A line starting with white space continues the header above it (folding).
+    if (!/^[ \t]/.test(line))
+      dropping = PER_RECIPIENT_HEADERS.has(line.slice(0, line.indexOf(':')).toLowerCase());
+    if (!dropping) kept.push(line);
+  }
+  const shared = Buffer.concat([Buffer.from(kept.join('\r\n'), 'latin1'), built.subarray(cut)]);
+  return async (to, messageId) => {
+    if (!PLAIN_ADDRESS.test(to) || !PLAIN_ADDRESS.test(messageId)) {
+      return composeMime(config, { ...message, to }, messageId);
+    }
+    const head = `To: ${to}\r\nMessage-ID: ${messageId}\r\nDate: ${new Date().toUTCString()}\r\n`;
+    return Buffer.concat([Buffer.from(head, 'latin1'), shared]);
+  };
 }
 
 /** A nodemailer `getSocket`: a connected TCP socket with Nagle's algorithm off. */
@@ -153,21 +198,40 @@ export function createMailer(config: Config, log: Logger): Mailer {
     message.messageId ?? `<${randomBytes(12).toString('hex')}@${domain}>`;
   const smtp = smtpOptions(config);
 
+  /** A mailer from the one thing that differs between modes: what happens to a composed message. */
+  const mailer = (
+    mode: MailerMode,
+    parallelism: number,
+    deliver: (message: OutgoingEmail, messageId: string, raw: Buffer) => Promise<void>,
+    close: () => void = () => {},
+  ): Mailer => ({
+    mode,
+    domain,
+    parallelism,
+    async send(message) {
+      const messageId = idFor(message);
+      await deliver(message, messageId, await composeMime(config, message, messageId));
+      return { messageId };
+    },
+    async prepare(message) {
+      const compose = await composeMimeTemplate(config, message);
+      return {
+        async send(to, messageId) {
+          await deliver({ ...message, to, messageId }, messageId, await compose(to, messageId));
+          return { messageId };
+        },
+      };
+    },
+    close,
+  });
+
   if (config.MAIL_SUPPRESS_SEND) {
-    return {
-      mode: 'suppressed',
-      domain,
-      async send(message) {
-        const messageId = idFor(message);
-        const raw = await composeMime(config, message, messageId);
-        log.info(
-          { to: message.to, subject: message.subject, messageId, bytes: raw.length },
-          'e-mail suppressed (MAIL_SUPPRESS_SEND)',
-        );
-        return { messageId };
-      },
-      close() {},
-    };
+    return mailer('suppressed', 8, async (message, messageId, raw) => {
+      log.info(
+        { to: message.to, subject: message.subject, messageId, bytes: raw.length },
+        'e-mail suppressed (MAIL_SUPPRESS_SEND)',
+      );
+    });
   }
 
   if (smtp !== undefined) {
@@ -179,19 +243,14 @@ export function createMailer(config: Config, log: Logger): Mailer {
       ...(!smtp.secure && { getSocket: noDelaySocket(smtp.host, smtp.port, smtp.connectionTimeout) }),
     });
     const envelopeFrom = config.MAIL_FROM;
-    return {
-      mode: 'smtp',
-      domain,
-      async send(message) {
-        const messageId = idFor(message);
-        const raw = await composeMime(config, message, messageId);
+    return mailer(
+      'smtp',
+      smtp.maxConnections,
+      async (message, _messageId, raw) => {
         await transport.sendMail({ envelope: { from: envelopeFrom, to: [message.to] }, raw });
-        return { messageId };
       },
-      close() {
-        transport.close();
-      },
-    };
+      () => transport.close(),
+    );
   }
 
   if (config.isProduction) {
@@ -201,19 +260,8 @@ export function createMailer(config: Config, log: Logger): Mailer {
   }
 
   const mailbox = createDevMailbox(config.DATA_DIR);
-  return {
-    mode: 'mailbox',
-    domain,
-    async send(message) {
-      const messageId = idFor(message);
-      const raw = await composeMime(config, message, messageId);
-      const id = await mailbox.store(message, messageId, raw);
-      log.info(
-        { to: message.to, subject: message.subject, mailboxId: id },
-        'e-mail stored in the dev mailbox',
-      );
-      return { messageId };
-    },
-    close() {},
-  };
+  return mailer('mailbox', 8, async (message, messageId, raw) => {
+    const id = await mailbox.store(message, messageId, raw);
+    log.info({ to: message.to, subject: message.subject, mailboxId: id }, 'e-mail stored in the dev mailbox');
+  });
 }

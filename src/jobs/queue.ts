@@ -61,11 +61,16 @@ export async function startWorker(
     noHandleSignals: true,
     logger: workerLogger(log),
     ...(opts.cronItems && { parsedCronItems: parseCronItems(opts.cronItems) }),
-    // Batching (graphile-worker "localQueue"): fetch and lock many jobs per query and complete them in batches,
-    // which a broadcast of thousands of e-mails needs; jobs locked but not started are returned on stop.
-    ...(localQueueSize > 1 && {
-      preset: { worker: { localQueue: { size: localQueueSize }, completeJobBatchDelay: 0 } },
-    }),
+    preset: {
+      worker: {
+        // A stop raises the jobs' abortSignal at once: a restock batch then starts no new e-mail, records what
+        // the relay accepted and fails, to be run again for the rest (instead of holding the stop for the batch).
+        gracefulShutdownAbortTimeout: 0,
+        // Batching (graphile-worker "localQueue"): fetch and lock many jobs per query and complete them in
+        // batches; jobs locked but not started are returned on stop.
+        ...(localQueueSize > 1 && { localQueue: { size: localQueueSize }, completeJobBatchDelay: 0 }),
+      },
+    },
   });
 }
 

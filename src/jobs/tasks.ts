@@ -9,12 +9,21 @@ import {
   refreshTokenPurgeTask,
 } from '../modules/auth/auth.jobs.js';
 import { ORDER_CONFIRMATION_TASK, orderConfirmationTask } from '../modules/orders/orders.jobs.js';
-import { RESTOCK_EMAIL_TASK, restockEmailTask } from '../modules/prebooks/prebooks.jobs.js';
+import {
+  RESTOCK_BATCH_TASK,
+  RESTOCK_EMAIL_TASK,
+  RESTOCK_FANOUT_TASK,
+  restockBatchTask,
+  restockEmailTask,
+  restockFanoutTask,
+} from '../modules/prebooks/prebooks.jobs.js';
 
 /** The one table of job handlers: task identifier → handler. Every handler is idempotent. */
 export function taskList(deps: Deps): TaskList {
   return {
     [ORDER_CONFIRMATION_TASK]: orderConfirmationTask(deps),
+    [RESTOCK_FANOUT_TASK]: restockFanoutTask(deps),
+    [RESTOCK_BATCH_TASK]: restockBatchTask(deps),
     [RESTOCK_EMAIL_TASK]: restockEmailTask(deps),
     [REFRESH_TOKEN_PURGE_TASK]: refreshTokenPurgeTask(deps),
     [RATE_LIMIT_PURGE_TASK]: rateLimitPurgeTask(deps),

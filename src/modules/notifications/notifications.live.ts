@@ -4,9 +4,10 @@ import { z } from 'zod';
 import type { Deps } from '../../deps.js';
 import {
   activeUserIds,
-  findBatchNotifications,
   findNotificationsAfter,
+  findWaveNotifications,
   latestNotificationId,
+  materializeForUser,
   NOTIFICATION_CHANNEL,
   type NotificationRow,
 } from './notifications.repository.js';
@@ -20,7 +21,7 @@ interface Subscriber {
   sent: Set<number>;
 }
 
-const batchPayload = z.object({ stock_change_id: z.int() });
+const wavePayload = z.object({ wave_id: z.int() });
 
 const CATCH_UP_LIMIT = 100;
 
@@ -30,8 +31,8 @@ function sseEvent(event: string, data: unknown, id?: number): string {
 
 /**
  * The live side of notifications in one API process: Server-Sent Event streams of the connected users, fed by one
- * dedicated PostgreSQL connection that LISTENs on the notification channel. A committed batch announces itself
- * with pg_notify; every process hears it and pushes the batch's notifications to its own connected users, so any
+ * dedicated PostgreSQL connection that LISTENs on the notification channel. A committed wave announces itself
+ * with pg_notify; every process hears it and pushes the wave's notifications to its own connected users, so any
  * number of API processes can share the database. The listener starts with the first stream and reconnects
  * (then catches up from each stream's last id) if its connection is lost.
  */
@@ -45,10 +46,16 @@ export interface NotificationHubOptions {
 }
 
 export function createNotificationHub(
-  deps: Pick<Deps, 'db' | 'pool' | 'log'>,
+  deps: Pick<Deps, 'db' | 'pool' | 'log' | 'config'>,
   opts: NotificationHubOptions = {},
 ) {
   const { db, log } = deps;
+  const storeUrl = deps.config.STORE_URL;
+  /** The user's notifications after `afterId`, their pending restock notifications stored first. */
+  async function notificationsAfter(userId: number, afterId: number) {
+    await materializeForUser(db, { userId, storeUrl });
+    return findNotificationsAfter(db, { userId, afterId, limit: CATCH_UP_LIMIT });
+  }
   const heartbeatMs = opts.heartbeatMs ?? 15_000;
   const reconnectMs = opts.reconnectMs ?? 1_000;
   const accountCheckMs = opts.accountCheckMs ?? 5_000;
@@ -74,24 +81,21 @@ export function createNotificationHub(
     for (const row of rows) for (const sub of byUser.get(row.userId) ?? []) push(sub, row);
   }
 
-  async function onBatch(payload: string | undefined) {
-    const parsed = batchPayload.safeParse(JSON.parse(payload ?? 'null'));
+  async function onWave(payload: string | undefined) {
+    const parsed = wavePayload.safeParse(JSON.parse(payload ?? 'null'));
     if (!parsed.success || byUser.size === 0) return;
     pushAll(
-      await findBatchNotifications(db, {
-        stockChangeId: parsed.data.stock_change_id,
+      await findWaveNotifications(db, {
+        waveId: parsed.data.wave_id,
         userIds: [...byUser.keys()],
+        storeUrl,
       }),
     );
   }
 
   async function catchUp() {
     for (const sub of subscribers()) {
-      const rows = await findNotificationsAfter(db, {
-        userId: sub.userId,
-        afterId: sub.lastId,
-        limit: CATCH_UP_LIMIT,
-      });
+      const rows = await notificationsAfter(sub.userId, sub.lastId);
       for (const row of rows) push(sub, row);
     }
   }
@@ -128,7 +132,7 @@ export function createNotificationHub(
     client.on('end', () => lost(client));
     client.on('notification', (msg) => {
       if (msg.channel !== NOTIFICATION_CHANNEL) return;
-      onBatch(msg.payload).catch((err: unknown) => {
+      onWave(msg.payload).catch((err: unknown) => {
         log.error({ err }, 'could not push notifications');
       });
     });
@@ -214,6 +218,8 @@ export function createNotificationHub(
      */
     async subscribe(userId: number, o: { lastEventId?: number; unreadCount: number }): Promise<PassThrough> {
       await ensureListening();
+      // Pending restock notifications are stored before the start point is read: they are not new to this stream.
+      if (o.lastEventId === undefined) await materializeForUser(db, { userId, storeUrl });
       const afterId = o.lastEventId ?? (await latestNotificationId(db, userId));
       await opts.afterBaseline?.(userId);
       const stream = new PassThrough();
@@ -224,10 +230,10 @@ export function createNotificationHub(
       stream.on('close', () => remove(sub));
       stream.write(`retry: 2000\n${sseEvent('ready', { unread_count: o.unreadCount })}`);
       startTimers();
-      // A batch committed after the start point was read but handled before the stream was registered would not
+      // A wave committed after the start point was read but handled before the stream was registered would not
       // have been pushed to it: the catch-up after registering delivers it (`sent` drops what was pushed twice).
       try {
-        const missed = await findNotificationsAfter(db, { userId, afterId, limit: CATCH_UP_LIMIT });
+        const missed = await notificationsAfter(userId, afterId);
         for (const row of missed) push(sub, row);
       } catch (err) {
         remove(sub);

@@ -1,6 +1,6 @@
 import { and, count, desc, eq, gt, inArray, isNotNull, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
-import { preBookings } from '../prebooks/prebooks.table.js';
+import { preBookings, restockWaves } from '../prebooks/prebooks.table.js';
 import { users } from '../users/users.table.js';
 import { notifications, notificationStreamTickets } from './notifications.table.js';
 
@@ -10,62 +10,76 @@ export const NOTIFICATION_CHANNEL = 'bookstore_notifications';
 export type NotificationRow = typeof notifications.$inferSelect;
 
 /**
- * One in-app notification per pre-booking notified by the stock change, in one INSERT … SELECT, then one
- * pg_notify for the whole batch (delivered by PostgreSQL at commit, never for a rolled-back change). The payload
- * names the stock change only: with many recipients a list of ids would exceed the 8000-byte payload limit.
+ * Announces a committed wave of restock alerts to every API process (pg_notify is delivered at commit, never for
+ * a rolled-back change). The payload names the wave only: a list of recipients would exceed the 8000-byte limit.
  */
-export async function createRestockNotifications(
-  tx: DbOrTx,
-  opts: {
-    bookId: number;
-    stockChangeId: number;
-    bookTitle: string;
-    bookAuthor: string;
-    bookUrl: string;
-    at: Date;
-  },
-): Promise<number> {
-  const title = `'${opts.bookTitle}' is back in stock`;
-  const body = `${opts.bookTitle} by ${opts.bookAuthor} is available again. Order it before it sells out.`;
-  const data = JSON.stringify({
-    book_id: opts.bookId,
-    stock_change_id: opts.stockChangeId,
-    url: opts.bookUrl,
-  });
-  const result = await tx.execute<{ n: number }>(sql`
-    WITH created AS (
-      INSERT INTO ${notifications} (user_id, type, title, body, book_id, pre_booking_id, data, created_at)
-      SELECT p.user_id, 'restock', ${title}, ${body}, p.book_id, p.id, ${data}::jsonb,
-             ${opts.at.toISOString()}::timestamptz
-      FROM ${preBookings} p
-      WHERE p.book_id = ${opts.bookId} AND p.stock_change_id = ${opts.stockChangeId}
-      RETURNING 1
-    )
-    SELECT count(*)::int AS n FROM created`);
-  const created = result.rows[0]?.n ?? 0;
-  if (created > 0) {
-    await tx.execute(
-      sql`SELECT pg_notify(${NOTIFICATION_CHANNEL}, ${JSON.stringify({ stock_change_id: opts.stockChangeId })})`,
-    );
-  }
-  return created;
+export async function announceWave(tx: DbOrTx, opts: { waveId: number }): Promise<void> {
+  await tx.execute(
+    sql`SELECT pg_notify(${NOTIFICATION_CHANNEL}, ${JSON.stringify({ wave_id: opts.waveId })})`,
+  );
 }
 
-/** The notifications of a batch (one stock change) for the given users: what a listening process pushes. */
-export async function findBatchNotifications(
+/**
+ * Stores the restock notifications not stored yet of the pre-bookings matching `scope` (an SQL condition on `p`,
+ * the pre-bookings): one per pre-booking and wave, derived from the wave's row (the book as announced, the time
+ * of the wave). A restock writes none of them: a wave of 100 000 readers costs nothing until a reader looks, and
+ * then that reader's rows. Rows are inserted in the order of the waves, so ids grow with the time of the alert;
+ * concurrent callers store each row once (the unique index), and an id is final once stored.
+ */
+async function materializeRestockNotifications(db: DbOrTx, scope: SQL, storeUrl: string): Promise<void> {
+  await db.execute(sql`
+    INSERT INTO ${notifications} (user_id, type, title, body, book_id, pre_booking_id, wave_id, data, created_at)
+    SELECT p.user_id, 'restock',
+           '''' || w.book_title || ''' is back in stock',
+           w.book_title || ' by ' || w.book_author || ' is available again. Order it before it sells out.',
+           w.book_id, p.id, w.id,
+           jsonb_build_object('book_id', w.book_id, 'stock_change_id', w.stock_change_id,
+                              'url', ${storeUrl}::text || '/books/' || w.book_id),
+           w.created_at
+    FROM ${preBookings} p
+    JOIN ${restockWaves} w ON w.id = p.wave_id
+    WHERE ${scope}
+      AND NOT EXISTS (SELECT 1 FROM ${notifications} n WHERE n.pre_booking_id = p.id AND n.wave_id = p.wave_id)
+    ORDER BY w.created_at, w.id, p.id
+    ON CONFLICT (pre_booking_id, wave_id) DO NOTHING`);
+}
+
+/** Stores the user's pending restock notifications: every read of a user's notifications starts with this. */
+export function materializeForUser(db: DbOrTx, opts: { userId: number; storeUrl: string }): Promise<void> {
+  return materializeRestockNotifications(
+    db,
+    sql`p.user_id = ${opts.userId} AND p.wave_id IS NOT NULL`,
+    opts.storeUrl,
+  );
+}
+
+/**
+ * Stores the pending notifications of the book's re-queued pre-bookings (waiting again after an earlier wave)
+ * before a new wave overwrites their wave_id; on ix_pre_bookings_requeued, so free when there are none.
+ */
+export function materializeRequeued(db: DbOrTx, opts: { bookId: number; storeUrl: string }): Promise<void> {
+  return materializeRestockNotifications(
+    db,
+    sql`p.book_id = ${opts.bookId} AND p.status = 'waiting' AND p.wave_id IS NOT NULL`,
+    opts.storeUrl,
+  );
+}
+
+/** The notifications of a wave for the given users (stored first if need be): what a listening process pushes. */
+export async function findWaveNotifications(
   db: DbOrTx,
-  opts: { stockChangeId: number; userIds: number[] },
+  opts: { waveId: number; userIds: number[]; storeUrl: string },
 ): Promise<NotificationRow[]> {
   if (opts.userIds.length === 0) return [];
+  await materializeRestockNotifications(
+    db,
+    sql`p.wave_id = ${opts.waveId} AND p.user_id = ANY(${`{${opts.userIds.join(',')}}`}::int[])`,
+    opts.storeUrl,
+  );
   return db
     .select()
     .from(notifications)
-    .where(
-      and(
-        inArray(notifications.userId, opts.userIds),
-        sql`${notifications.data} ->> 'stock_change_id' = ${String(opts.stockChangeId)}`,
-      ),
-    )
+    .where(and(inArray(notifications.userId, opts.userIds), eq(notifications.waveId, opts.waveId)))
     .orderBy(notifications.id);
 }
 

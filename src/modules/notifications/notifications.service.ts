@@ -10,6 +10,7 @@ import {
   listNotifications,
   markAllRead,
   markRead,
+  materializeForUser,
   type NotificationRow,
 } from './notifications.repository.js';
 
@@ -22,11 +23,14 @@ export const invalidTicket = () =>
     'WWW-Authenticate': 'Bearer',
   });
 
-export function createNotificationService(deps: Pick<Deps, 'db' | 'clock'>) {
-  const { db, clock } = deps;
+export function createNotificationService(deps: Pick<Deps, 'db' | 'clock' | 'config'>) {
+  const { db, clock, config } = deps;
+  /** A restock stores no notification rows: the user's are stored here, before anything reads them. */
+  const materialize = (userId: number) => materializeForUser(db, { userId, storeUrl: config.STORE_URL });
 
   return {
-    list(userId: number, opts: { unreadOnly: boolean; page: number; size: number }) {
+    async list(userId: number, opts: { unreadOnly: boolean; page: number; size: number }) {
+      await materialize(userId);
       return listNotifications(db, {
         userId,
         unreadOnly: opts.unreadOnly,
@@ -42,6 +46,7 @@ export function createNotificationService(deps: Pick<Deps, 'db' | 'clock'>) {
     },
 
     async markAllRead(userId: number) {
+      await materialize(userId);
       const updated = await markAllRead(db, { userId, at: clock.now() });
       return { updated, unread_count: await countUnread(db, userId) };
     },
@@ -63,7 +68,10 @@ export function createNotificationService(deps: Pick<Deps, 'db' | 'clock'>) {
       return account;
     },
 
-    unreadCount: (userId: number) => countUnread(db, userId),
+    async unreadCount(userId: number) {
+      await materialize(userId);
+      return countUnread(db, userId);
+    },
   };
 }
 

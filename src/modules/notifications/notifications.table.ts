@@ -4,7 +4,10 @@ import { sql } from 'drizzle-orm';
 import { preBookings } from '../prebooks/prebooks.table.js';
 import { users } from '../users/users.table.js';
 
-/** In-app notifications (the restock alert, for now). */
+/**
+ * In-app notifications (the restock alert, for now). A restock does not write one row per reader: the row of a
+ * pre-booking notified by a wave is stored on first read (see materializeRestockNotifications).
+ */
 export const notifications = pgTable(
   'notifications',
   {
@@ -19,6 +22,8 @@ export const notifications = pgTable(
     // reader. A restock notification goes with its pre-booking (cascade), which goes with the book.
     bookId: integer('book_id'),
     preBookingId: integer('pre_booking_id').references(() => preBookings.id, { onDelete: 'cascade' }),
+    // The restock wave the notification announces; with pre_booking_id, what a lazily stored row derives from.
+    waveId: integer('wave_id'),
     data: jsonb('data').notNull().default({}),
     createdAt: timestamptz('created_at')
       .notNull()
@@ -30,7 +35,7 @@ export const notifications = pgTable(
     index('ix_notifications_user_unread')
       .on(t.userId)
       .where(sql`${t.readAt} IS NULL`),
-    uniqueIndex('uq_notifications_pre_booking').on(t.preBookingId),
+    uniqueIndex('uq_notifications_pre_booking_wave').on(t.preBookingId, t.waveId),
   ],
 );
 

@@ -1,21 +1,24 @@
-import { escapeHtml, htmlButton, renderEmail } from '../../emails/layout.js';
-import type { OutgoingEmail } from '../../emails/mailer.js';
+import { escapeHtml, htmlButton, messageIdFor, renderEmail } from '../../emails/layout.js';
+import type { BroadcastEmail, OutgoingEmail } from '../../emails/mailer.js';
 
-export interface RestockEmailInput {
-  preBookingId: number;
-  to: string;
+export interface RestockAlertInput {
   bookId: number;
   title: string;
   author: string;
   storeUrl: string;
-  domain: string;
   now: Date;
+}
+
+export interface RestockEmailInput extends RestockAlertInput {
+  preBookingId: number;
+  to: string;
+  domain: string;
 }
 
 export const restockSubject = (title: string) => `'${title}' is back in stock`;
 
-/** The restock alert (contract §5.10), with a link to the book in the storefront. */
-export function renderRestockEmail(input: RestockEmailInput): OutgoingEmail {
+/** The restock alert (contract §5.10), with a link to the book in the storefront: the same for every reader. */
+export function renderRestockAlert(input: RestockAlertInput): BroadcastEmail {
   const link = `${input.storeUrl}/books/${input.bookId}`;
   const html = `<h1 style="margin:0 0 12px;font-size:24px">Good news!</h1>
 <p style="margin:0 0 16px;font-size:16px;line-height:24px">A book you pre-booked is back in stock.</p>
@@ -33,14 +36,28 @@ A book you pre-booked is back in stock:
 Visit the store: ${link}
 
 Copies may go quickly.`;
-  return renderEmail({
-    to: input.to,
+  const {
+    to: _to,
+    messageId: _messageId,
+    ...alert
+  } = renderEmail({
+    to: '',
     subject: restockSubject(input.title),
-    cause: `restock:${input.preBookingId}`,
-    domain: input.domain,
+    cause: 'restock',
+    domain: 'invalid',
     preheader: `${input.title} by ${input.author} is available again.`,
     html,
     text,
     now: input.now,
   });
+  return alert;
+}
+
+/** The restock alert of one pre-booking (the per-reader jobs enqueued before restock waves existed). */
+export function renderRestockEmail(input: RestockEmailInput): OutgoingEmail {
+  return {
+    ...renderRestockAlert(input),
+    to: input.to,
+    messageId: messageIdFor(`restock:${input.preBookingId}`, input.domain),
+  };
 }

@@ -72,11 +72,19 @@ async function notifiedIds(bookId: number): Promise<number[]> {
   return r.rows.map((row) => row.id);
 }
 
+/** The recorded causes of the book's alerts: `restock:<pre_booking_id>:<wave_id>`. */
 async function deliveredCauses(bookId: number): Promise<string[]> {
   const r = await t.deps.db.execute<{ cause: string }>(sql`
     SELECT cause FROM email_deliveries
-    WHERE cause IN (SELECT 'restock:' || id FROM pre_bookings WHERE book_id = ${bookId})
+    WHERE cause IN (SELECT 'restock:' || id || ':' || wave_id FROM pre_bookings WHERE book_id = ${bookId})
     ORDER BY cause`);
+  return r.rows.map((row) => row.cause);
+}
+
+async function notifiedCauses(bookId: number): Promise<string[]> {
+  const r = await t.deps.db.execute<{ cause: string }>(sql`
+    SELECT 'restock:' || id || ':' || wave_id AS cause FROM pre_bookings
+    WHERE book_id = ${bookId} AND status = 'notified' ORDER BY cause`);
   return r.rows.map((row) => row.cause);
 }
 
@@ -121,9 +129,8 @@ describe('the restock e-mail', () => {
     expect(results.map((r) => r.statusCode)).toEqual([200, 200]);
     await queueDrained();
     for (const r of readers) expect(mailsTo(r.email)).toHaveLength(1);
-    expect(await deliveredCauses(book.id)).toEqual(
-      (await notifiedIds(book.id)).map((id) => `restock:${id}`).sort(),
-    );
+    expect(await deliveredCauses(book.id)).toEqual(await notifiedCauses(book.id));
+    expect(await notifiedCauses(book.id)).toHaveLength(6);
   });
 
   it('is delivered exactly once to every notified reader when pre-bookings race a restock, and none stay waiting', async () => {
@@ -143,7 +150,8 @@ describe('the restock e-mail', () => {
     await queueDrained();
     const ids = await notifiedIds(book.id);
     expect(ids.length).toBeGreaterThan(0);
-    expect(await deliveredCauses(book.id)).toEqual(ids.map((id) => `restock:${id}`).sort());
+    expect(await deliveredCauses(book.id)).toEqual(await notifiedCauses(book.id));
+    expect(await notifiedCauses(book.id)).toHaveLength(ids.length);
     const notifiedUsers = await t.deps.db.execute<{ email: string }>(sql`
       SELECT u.email FROM pre_bookings p JOIN users u ON u.id = p.user_id
       WHERE p.book_id = ${book.id} AND p.status = 'notified'`);
@@ -161,14 +169,14 @@ describe('the restock e-mail', () => {
       CREATE FUNCTION fail_restock() RETURNS trigger LANGUAGE plpgsql AS
       $$ BEGIN IF NEW.book_id = ${sql.raw(String(failing.id))} THEN RAISE EXCEPTION 'boom'; END IF; RETURN NEW; END $$`);
     await t.deps.db.execute(
-      sql`CREATE TRIGGER fail_restock BEFORE INSERT ON notifications FOR EACH ROW EXECUTE FUNCTION fail_restock()`,
+      sql`CREATE TRIGGER fail_restock BEFORE UPDATE ON restock_waves FOR EACH ROW EXECUTE FUNCTION fail_restock()`,
     );
     try {
       expect((await setStock(failing.id, 5)).statusCode).toBe(500);
       // A later restock that succeeds: once its e-mail has arrived, the failed one would have too.
       expect((await setStock(marker.id, 5)).statusCode).toBe(200);
     } finally {
-      await t.deps.db.execute(sql`DROP TRIGGER fail_restock ON notifications`);
+      await t.deps.db.execute(sql`DROP TRIGGER fail_restock ON restock_waves`);
       await t.deps.db.execute(sql`DROP FUNCTION fail_restock()`);
     }
     await queueDrained();

@@ -3,77 +3,157 @@ import type { Task } from 'graphile-worker';
 import { z } from 'zod';
 import type { DbOrTx } from '../../db/client.js';
 import type { Deps } from '../../deps.js';
-import { deliverEmail } from '../../emails/delivery.js';
+import { deliverBatch, deliverEmail } from '../../emails/delivery.js';
+import { emailDeliveries } from '../../emails/emails.table.js';
+import { messageIdFor } from '../../emails/layout.js';
+import { addJob } from '../../jobs/queue.js';
 import { books } from '../books/books.table.js';
 import { users } from '../users/users.table.js';
-import { renderRestockEmail } from './prebooks.emails.js';
-import { preBookings } from './prebooks.table.js';
+import { renderRestockAlert, renderRestockEmail, restockSubject } from './prebooks.emails.js';
+import { preBookings, restockWaves } from './prebooks.table.js';
 
+export const RESTOCK_FANOUT_TASK = 'restock-fanout';
+export const RESTOCK_BATCH_TASK = 'restock-batch';
+/** One job per reader, as enqueued before restock waves existed; kept so that such jobs still run. */
 export const RESTOCK_EMAIL_TASK = 'restock-email';
 
-export const restockJobKey = (preBookingId: number) => `restock:${preBookingId}`;
+/** Readers per e-mail batch job: small enough that a worker's graceful stop or a crash costs little. */
+export const RESTOCK_BATCH_SIZE = 200;
+
+export const fanoutJobKey = (waveId: number) => `restock-fanout:${waveId}`;
+/** The cause (ledger key, Message-ID) of one reader's alert in one wave. */
+export const restockCause = (preBookingId: number, waveId: number) => `restock:${preBookingId}:${waveId}`;
 
 /**
- * One durable restock e-mail job per pre-booking notified by the stock change whose account is active, keyed
- * `restock:<pre_booking_id>`, added in bulk with graphile_worker.add_jobs inside the caller's transaction (one
- * add_job call per recipient is too slow for 100 000 recipients). Returns the number of jobs added.
+ * The one job a wave needs at commit, keyed by it: the durable intent to e-mail every reader the wave flipped.
+ * The readers are the pre-bookings carrying the wave's id; the job splits them into batch jobs after commit.
  */
-export async function enqueueRestockEmails(
-  tx: DbOrTx,
-  opts: { bookId: number; stockChangeId: number },
-): Promise<number> {
-  // MATERIALIZED: the array is built once although the statement reads it twice.
-  const result = await tx.execute<{ n: number }>(sql`
-    WITH s AS MATERIALIZED (
-      SELECT ARRAY(
-        SELECT ROW(
-          ${RESTOCK_EMAIL_TASK}::text,
-          json_build_object('pre_booking_id', p.id),
-          NULL::text,
-          NULL::timestamptz,
-          25::smallint,
-          'restock:' || p.id,
-          NULL::smallint,
-          NULL::text[]
-        )::graphile_worker.job_spec
-        FROM ${preBookings} p
-        JOIN ${users} u ON u.id = p.user_id
-        WHERE p.book_id = ${opts.bookId} AND p.stock_change_id = ${opts.stockChangeId} AND u.is_active
-      ) AS specs
-    )
-    SELECT count(*)::int AS n
-    FROM s CROSS JOIN LATERAL graphile_worker.add_jobs(s.specs) j
-    WHERE cardinality(s.specs) > 0`);
-  return result.rows[0]?.n ?? 0;
+export async function enqueueWaveFanout(tx: DbOrTx, waveId: number): Promise<void> {
+  await addJob(tx, RESTOCK_FANOUT_TASK, { wave_id: waveId }, { jobKey: fanoutJobKey(waveId) });
 }
 
-const payloadSchema = z.object({ pre_booking_id: z.int() });
+const fanoutPayload = z.object({ wave_id: z.int() });
 
 /**
- * Sends the restock alert of one pre-booking, at most once (deliverEmail records the cause). Nothing is sent when
- * the account was deactivated or the pre-booking cancelled since the restock.
+ * Splits a wave into batch jobs of RESTOCK_BATCH_SIZE readers over ranges of pre-booking ids, in one transaction
+ * that also marks the wave fanned out: a re-run (after a crash before the job was completed) adds nothing. Any
+ * number of workers then take the batches.
+ */
+export function restockFanoutTask(deps: Pick<Deps, 'db' | 'log'>): Task {
+  return async (payload) => {
+    const { wave_id: waveId } = fanoutPayload.parse(payload);
+    await deps.db.transaction(async (tx) => {
+      const [wave] = await tx
+        .select({ bookId: restockWaves.bookId, fannedOutAt: restockWaves.fannedOutAt })
+        .from(restockWaves)
+        .where(eq(restockWaves.id, waveId))
+        .for('update');
+      // A wave goes with its book: a deleted book's readers are not e-mailed any more.
+      if (!wave || wave.fannedOutAt) return;
+      const result = await tx.execute<{ n: number }>(sql`
+        WITH members AS (
+          SELECT id, row_number() OVER (ORDER BY id) - 1 AS rn
+          FROM ${preBookings} WHERE book_id = ${wave.bookId} AND wave_id = ${waveId}
+        ), starts AS (
+          SELECT id AS from_id FROM members WHERE rn % ${RESTOCK_BATCH_SIZE} = 0
+        ), ranges AS (
+          SELECT from_id, lead(from_id) OVER (ORDER BY from_id) AS to_id FROM starts
+        ), specs AS (
+          SELECT ARRAY(
+            SELECT ROW(
+              ${RESTOCK_BATCH_TASK}::text,
+              json_build_object('wave_id', ${waveId}::int, 'from_id', from_id, 'to_id', to_id),
+              NULL::text, NULL::timestamptz, 25::smallint,
+              'restock-batch:' || ${waveId}::int || ':' || from_id,
+              NULL::smallint, NULL::text[]
+            )::graphile_worker.job_spec
+            FROM ranges ORDER BY from_id
+          ) AS a
+        )
+        SELECT count(*)::int AS n
+        FROM specs CROSS JOIN LATERAL graphile_worker.add_jobs(specs.a) j
+        WHERE cardinality(specs.a) > 0`);
+      await tx.update(restockWaves).set({ fannedOutAt: new Date() }).where(eq(restockWaves.id, waveId));
+      deps.log.info({ waveId, batches: result.rows[0]?.n ?? 0 }, 'restock wave split into e-mail batches');
+    });
+  };
+}
+
+const batchPayload = z.object({ wave_id: z.int(), from_id: z.int(), to_id: z.int().nullable() });
+
+/**
+ * E-mails the readers of one batch of a wave: one query for the batch's recipients that are still due (notified
+ * by this wave and not cancelled since, active account, no delivery recorded for their cause), the message built
+ * once for the whole batch, then deliverBatch (a pooled transport, each acceptance recorded by the next ledger
+ * write). A re-run after a crash or a failure sends only what was not recorded.
+ */
+export function restockBatchTask(deps: Pick<Deps, 'db' | 'mailer' | 'log' | 'clock' | 'config'>): Task {
+  return async (payload, helpers) => {
+    const { wave_id: waveId, from_id: fromId, to_id: toId } = batchPayload.parse(payload);
+    const [wave] = await deps.db
+      .select({ bookId: restockWaves.bookId, title: restockWaves.bookTitle, author: restockWaves.bookAuthor })
+      .from(restockWaves)
+      .where(eq(restockWaves.id, waveId));
+    if (!wave) return;
+    const due = await deps.db.execute<{ id: number; email: string }>(sql`
+      SELECT p.id, u.email
+      FROM ${preBookings} p JOIN ${users} u ON u.id = p.user_id
+      WHERE p.id >= ${fromId} AND (${toId}::int IS NULL OR p.id < ${toId}::int)
+        AND p.book_id = ${wave.bookId} AND p.wave_id = ${waveId} AND p.status = 'notified' AND u.is_active
+        AND NOT EXISTS (
+          SELECT 1 FROM ${emailDeliveries} d WHERE d.cause = 'restock:' || p.id || ':' || ${waveId}::int
+        )
+      ORDER BY p.id`);
+    if (due.rows.length === 0) return;
+    const alert = renderRestockAlert({
+      bookId: wave.bookId,
+      title: wave.title,
+      author: wave.author,
+      storeUrl: deps.config.STORE_URL,
+      now: deps.clock.now(),
+    });
+    const prepared = await deps.mailer.prepare(alert);
+    const outcome = await deliverBatch(deps, {
+      messages: due.rows.map((r) => {
+        const cause = restockCause(r.id, waveId);
+        return { cause, to: r.email, messageId: messageIdFor(cause, deps.mailer.domain) };
+      }),
+      subject: restockSubject(wave.title),
+      send: (m) => prepared.send(m.to, m.messageId),
+      parallelism: deps.mailer.parallelism,
+      signal: helpers.abortSignal,
+    });
+    deps.log.info(
+      { waveId, fromId, toId, sent: outcome.sent, mode: deps.mailer.mode },
+      'restock batch delivered',
+    );
+  };
+}
+
+const legacyPayload = z.object({ pre_booking_id: z.int() });
+
+/**
+ * Sends the restock alert of one pre-booking, at most once (deliverEmail records the cause `restock:<id>`):
+ * the per-reader job of the restocks committed before waves existed. Nothing is sent when the account was
+ * deactivated or the pre-booking cancelled since the restock.
  */
 export function restockEmailTask(deps: Pick<Deps, 'db' | 'mailer' | 'log' | 'clock' | 'config'>): Task {
-  // Prepared once: a broadcast runs this query for every recipient.
-  const findRecipient = deps.db
-    .select({
-      status: preBookings.status,
-      email: users.email,
-      isActive: users.isActive,
-      bookId: books.id,
-      title: books.title,
-      author: books.author,
-    })
-    .from(preBookings)
-    .innerJoin(users, eq(users.id, preBookings.userId))
-    .innerJoin(books, eq(books.id, preBookings.bookId))
-    .where(eq(preBookings.id, sql.placeholder('id')))
-    .prepare('restock_email_recipient');
-
   return async (payload) => {
-    const { pre_booking_id: id } = payloadSchema.parse(payload);
-    await deliverEmail(deps, restockJobKey(id), async () => {
-      const [row] = await findRecipient.execute({ id });
+    const { pre_booking_id: id } = legacyPayload.parse(payload);
+    await deliverEmail(deps, `restock:${id}`, async () => {
+      const [row] = await deps.db
+        .select({
+          status: preBookings.status,
+          email: users.email,
+          isActive: users.isActive,
+          bookId: books.id,
+          title: books.title,
+          author: books.author,
+        })
+        .from(preBookings)
+        .innerJoin(users, eq(users.id, preBookings.userId))
+        .innerJoin(books, eq(books.id, preBookings.bookId))
+        .where(eq(preBookings.id, id));
       if (!row || !row.isActive || row.status !== 'notified') return null;
       return renderRestockEmail({
         preBookingId: id,

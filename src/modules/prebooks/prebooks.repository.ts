@@ -3,7 +3,7 @@ import type { DbOrTx } from '../../db/client.js';
 import { pgTimestamptz } from '../../db/timestamptz.js';
 import { books } from '../books/books.table.js';
 import { users } from '../users/users.table.js';
-import { preBookings } from './prebooks.table.js';
+import { preBookings, restockWaves } from './prebooks.table.js';
 
 export type PreBookingStatus = 'waiting' | 'notified' | 'cancelled';
 
@@ -184,23 +184,60 @@ export async function cancelPreBooking(
 }
 
 /**
- * The restock: every waiting pre-booking of the book becomes notified by the stock change, in one statement.
- * The caller holds the book row FOR UPDATE, so no pre-booking of the book can be added meanwhile.
+ * Opens a wave of alerts for the book: its row, with the book as announced now. The caller holds the book row
+ * FOR UPDATE.
  */
-export async function notifyWaitingPreBookings(
+export async function insertWave(
   tx: DbOrTx,
-  opts: { bookId: number; stockChangeId: number; at: Date },
+  opts: { bookId: number; stockChangeId: number | null; holdUntil: Date | null; at: Date },
 ): Promise<number> {
+  const result = await tx.execute<{ id: number }>(sql`
+    INSERT INTO ${restockWaves} (book_id, stock_change_id, book_title, book_author, hold_until, created_at)
+    SELECT id, ${opts.stockChangeId}::int, title, author, ${opts.holdUntil?.toISOString() ?? null}::timestamptz,
+           ${opts.at.toISOString()}::timestamptz
+    FROM ${books} WHERE id = ${opts.bookId}
+    RETURNING id`);
+  const row = result.rows[0];
+  if (!row) throw new Error(`book ${opts.bookId} vanished while locked`);
+  return row.id;
+}
+
+/**
+ * The wave's flip: the book's waiting pre-bookings (all of them, or the first `limit` in queue order) become
+ * notified by the wave, in one statement; returns how many. The caller holds the book row FOR UPDATE, so no
+ * pre-booking of the book can be added meanwhile. Nothing per reader is written anywhere else.
+ */
+export async function flipWaiting(
+  tx: DbOrTx,
+  opts: { bookId: number; waveId: number; stockChangeId: number | null; at: Date; limit?: number },
+): Promise<number> {
+  const chosen =
+    opts.limit === undefined
+      ? sql`book_id = ${opts.bookId} AND status = 'waiting'`
+      : sql`id IN (
+          SELECT id FROM ${preBookings}
+          WHERE book_id = ${opts.bookId} AND status = 'waiting'
+          ORDER BY created_at, id
+          LIMIT ${opts.limit}
+          FOR UPDATE)`;
   const result = await tx.execute<{ n: number }>(sql`
     WITH notified AS (
       UPDATE ${preBookings}
       SET status = 'notified', notified_at = ${opts.at.toISOString()}::timestamptz,
-          stock_change_id = ${opts.stockChangeId}
-      WHERE book_id = ${opts.bookId} AND status = 'waiting'
-      RETURNING id
+          stock_change_id = ${opts.stockChangeId}::int, wave_id = ${opts.waveId}
+      WHERE ${chosen}
+      RETURNING 1
     )
     SELECT count(*)::int AS n FROM notified`);
   return result.rows[0]?.n ?? 0;
+}
+
+export async function setWaveNotifiedCount(tx: DbOrTx, waveId: number, notified: number): Promise<void> {
+  await tx.update(restockWaves).set({ notifiedCount: notified }).where(eq(restockWaves.id, waveId));
+}
+
+export async function deleteWave(tx: DbOrTx, waveId: number): Promise<void> {
+  await tx.delete(restockWaves).where(eq(restockWaves.id, waveId));
 }
 
 /** How many pre-bookings of the book are waiting, and how many of them belong to active accounts. */

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
-import { check, index, integer, pgTable, serial, uniqueIndex, varchar } from 'drizzle-orm/pg-core';
+import { check, index, integer, pgTable, serial, text, uniqueIndex, varchar } from 'drizzle-orm/pg-core';
 import { timestamptz } from '../../db/timestamptz.js';
-import { books } from '../books/books.table.js';
+import { books, stockChanges } from '../books/books.table.js';
 import { orders } from '../orders/orders.table.js';
 import { users } from '../users/users.table.js';
 
@@ -24,6 +24,8 @@ export const preBookings = pgTable(
     // No foreign key: a restock sets it on every notified row (100 000 at once), and the check would cost a lookup
     // per row; stock changes are only ever deleted together with the book, which deletes its pre-bookings too.
     stockChangeId: integer('stock_change_id'),
+    // The wave (restock_waves) that last notified the pre-booking; no foreign key, for the same reason.
+    waveId: integer('wave_id'),
     convertedOrderId: integer('converted_order_id').references(() => orders.id, { onDelete: 'set null' }),
     convertedAt: timestamptz('converted_at'),
   },
@@ -37,6 +39,40 @@ export const preBookings = pgTable(
     index('ix_pre_bookings_book_waiting_queue')
       .on(t.bookId, t.createdAt, t.id)
       .where(sql`${t.status} = 'waiting'`),
+    // Waiting again after an earlier wave (a re-queue): the rare rows whose earlier in-app notification must be
+    // stored before a new wave overwrites wave_id. Rows enter it only by going back to waiting, so a restock's
+    // flip (waiting → notified) never maintains it.
+    index('ix_pre_bookings_requeued')
+      .on(t.bookId)
+      .where(sql`${t.status} = 'waiting' AND ${t.waveId} IS NOT NULL`),
     check('ck_pre_bookings_status', sql`${t.status} IN ('waiting', 'notified', 'cancelled')`),
   ],
 );
+
+/**
+ * One row per wave of alerts: a set of waiting pre-bookings flipped to notified together (today: by a restock,
+ * all of them). The alert's content is stored once here, not once per reader: the e-mails and the in-app
+ * notifications of the wave are derived from this row and the pre-bookings carrying its id.
+ */
+export const restockWaves = pgTable(
+  'restock_waves',
+  {
+    id: serial('id').primaryKey(),
+    bookId: integer('book_id')
+      .notNull()
+      .references(() => books.id, { onDelete: 'cascade' }),
+    stockChangeId: integer('stock_change_id').references(() => stockChanges.id, { onDelete: 'set null' }),
+    // The book as announced: a later edit of the book does not rewrite an alert already given.
+    bookTitle: text('book_title').notNull(),
+    bookAuthor: text('book_author').notNull(),
+    /** Until when a copy is held for each reader of the wave (null: nothing is held). */
+    holdUntil: timestamptz('hold_until'),
+    notifiedCount: integer('notified_count').notNull().default(0),
+    createdAt: timestamptz('created_at').notNull(),
+    /** Set when the fan-out job has split the wave into e-mail batch jobs (a re-run then does nothing). */
+    fannedOutAt: timestamptz('fanned_out_at'),
+  },
+  (t) => [index('ix_restock_waves_book_id').on(t.bookId)],
+);
+
+export type RestockWaveRow = typeof restockWaves.$inferSelect;

@@ -1,5 +1,8 @@
 import { sql } from 'drizzle-orm';
+import { runOnce } from 'graphile-worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { taskList } from '../../jobs/tasks.js';
+import { materializeForUser } from '../notifications/notifications.repository.js';
 import {
   createAdmin,
   createBook,
@@ -45,16 +48,45 @@ async function preBookingRows(bookId: number) {
   return r.rows;
 }
 
+/** The jobs a restock of the book left for after commit: one fan-out job per wave, keyed by the wave. */
 async function jobKeysFor(bookId: number): Promise<string[]> {
   const r = await t.deps.db.execute<{ key: string }>(sql`
     SELECT j.key FROM graphile_worker.jobs j
-    WHERE j.task_identifier = 'restock-email'
-      AND j.key IN (SELECT 'restock:' || id FROM pre_bookings WHERE book_id = ${bookId})
+    WHERE j.task_identifier = 'restock-fanout'
+      AND j.key IN (SELECT 'restock-fanout:' || id FROM restock_waves WHERE book_id = ${bookId})
     ORDER BY j.key`);
   return r.rows.map((row) => row.key);
 }
 
+async function wavesFor(bookId: number) {
+  const r = await t.deps.db.execute<{ id: number; stock_change_id: number; notified_count: number }>(
+    sql`SELECT id, stock_change_id, notified_count FROM restock_waves WHERE book_id = ${bookId} ORDER BY id`,
+  );
+  return r.rows;
+}
+
+/** Runs every queued job to completion (MAIL_SUPPRESS_SEND: messages are rendered and recorded, not sent). */
+async function runJobs() {
+  await runOnce({ pgPool: t.deps.pool, taskList: taskList(t.deps), noHandleSignals: true });
+}
+
+/** The e-mail causes recorded for the book's pre-bookings, once the jobs have run. */
+async function deliveredCausesFor(bookId: number): Promise<string[]> {
+  const r = await t.deps.db.execute<{ cause: string }>(sql`
+    SELECT cause FROM email_deliveries
+    WHERE cause IN (SELECT 'restock:' || id || ':' || wave_id FROM pre_bookings WHERE book_id = ${bookId})
+    ORDER BY cause`);
+  return r.rows.map((row) => row.cause);
+}
+
+/** The in-app notifications of the book's readers, as each of them will read them. */
 async function notificationsFor(bookId: number) {
+  const readers = await t.deps.db.execute<{ user_id: number }>(
+    sql`SELECT DISTINCT user_id FROM pre_bookings WHERE book_id = ${bookId}`,
+  );
+  for (const { user_id } of readers.rows) {
+    await materializeForUser(t.deps.db, { userId: user_id, storeUrl: t.deps.config.STORE_URL });
+  }
   const r = await t.deps.db.execute<{ user_id: number; pre_booking_id: number; title: string; type: string }>(
     sql`SELECT user_id, pre_booking_id, title, type FROM notifications WHERE book_id = ${bookId} ORDER BY pre_booking_id`,
   );
@@ -125,7 +157,7 @@ describe('PATCH /books/{book_id}/stock', () => {
     expect(reader.json().code).toBe('AUTH_FORBIDDEN');
   });
 
-  it('on 0 → positive notifies every waiting pre-booking in the same transaction: status, notification, job', async () => {
+  it('on 0 → positive notifies every waiting pre-booking in the same transaction: status, wave, fan-out job', async () => {
     const book = await createBook(t, { stock: 0, title: 'Back Again' });
     const active = [await createUser(t), await createUser(t)];
     const deactivated = await createUser(t);
@@ -158,12 +190,24 @@ describe('PATCH /books/{book_id}/stock', () => {
     }
     expect(rows[3]!.stock_change_id).toBeNull();
 
+    const [wave] = await wavesFor(book.id);
+    expect(wave).toMatchObject({ stock_change_id: change!.id, notified_count: 3 });
+    const waves = await t.deps.db.execute<{ wave_id: number | null }>(
+      sql`SELECT wave_id FROM pre_bookings WHERE book_id = ${book.id} ORDER BY id`,
+    );
+    expect(waves.rows.map((r) => r.wave_id)).toEqual([wave!.id, wave!.id, wave!.id, null]);
+    // One job per wave, whatever the number of readers.
+    expect(await jobKeysFor(book.id)).toEqual([`restock-fanout:${wave!.id}`]);
+
     const notes = await notificationsFor(book.id);
     expect(notes.map((n) => n.pre_booking_id)).toEqual(ids.slice(0, 3));
     expect(notes[0]).toMatchObject({ type: 'restock', title: "'Back Again' is back in stock" });
 
     // The deactivated account is flipped and told in the app, but gets no e-mail.
-    expect(await jobKeysFor(book.id)).toEqual([`restock:${ids[0]}`, `restock:${ids[1]}`].sort());
+    await runJobs();
+    expect(await deliveredCausesFor(book.id)).toEqual(
+      [`restock:${ids[0]}:${wave!.id}`, `restock:${ids[1]}:${wave!.id}`].sort(),
+    );
   });
 
   it.each([
@@ -177,6 +221,7 @@ describe('PATCH /books/{book_id}/stock', () => {
     expect((await setStock(book.id, to)).statusCode).toBe(200);
     const [row] = await preBookingRows(book.id);
     expect(row).toMatchObject({ id, status: 'waiting', notified_at: null, stock_change_id: null });
+    expect(await wavesFor(book.id)).toEqual([]);
     expect(await notificationsFor(book.id)).toEqual([]);
     expect(await jobKeysFor(book.id)).toEqual([]);
   });
@@ -197,7 +242,11 @@ describe('PATCH /books/{book_id}/stock', () => {
       { notified_count: 0, old_quantity: 5 },
     ]);
     expect((await notificationsFor(book.id)).length).toBe(5);
-    expect((await jobKeysFor(book.id)).length).toBe(5);
+    const waves = await wavesFor(book.id);
+    expect(waves.map((w) => w.notified_count)).toEqual([5]);
+    expect(await jobKeysFor(book.id)).toEqual([`restock-fanout:${waves[0]!.id}`]);
+    await runJobs();
+    expect((await deliveredCausesFor(book.id)).length).toBe(5);
   });
 
   it('never leaves a pre-booking waiting while the book is in stock when pre-bookings race a restock', async () => {
@@ -219,8 +268,11 @@ describe('PATCH /books/{book_id}/stock', () => {
     const rows = await preBookingRows(book.id);
     expect(rows).toHaveLength(5 + results.filter((r) => r.statusCode === 201).length);
     expect(rows.filter((r) => r.status === 'waiting')).toEqual([]);
-    const notified = rows.filter((r) => r.status === 'notified').map((r) => `restock:${r.id}`);
-    expect(await jobKeysFor(book.id)).toEqual(notified.sort());
+    const [wave] = await wavesFor(book.id);
+    expect(await jobKeysFor(book.id)).toEqual([`restock-fanout:${wave!.id}`]);
+    await runJobs();
+    const notified = rows.filter((r) => r.status === 'notified').map((r) => `restock:${r.id}:${wave!.id}`);
+    expect(await deliveredCausesFor(book.id)).toEqual(notified.sort());
   });
 
   it('a restock whose transaction fails changes nothing and enqueues nothing', async () => {
@@ -230,15 +282,16 @@ describe('PATCH /books/{book_id}/stock', () => {
     await t.deps.db.execute(sql`
       CREATE FUNCTION fail_notification() RETURNS trigger LANGUAGE plpgsql AS
       $$ BEGIN RAISE EXCEPTION 'notification store unavailable'; END $$`);
+    // Fails the transaction after the flip (the wave's count is written last).
     await t.deps.db.execute(
-      sql`CREATE TRIGGER fail_notification BEFORE INSERT ON notifications FOR EACH ROW EXECUTE FUNCTION fail_notification()`,
+      sql`CREATE TRIGGER fail_notification BEFORE UPDATE ON restock_waves FOR EACH ROW EXECUTE FUNCTION fail_notification()`,
     );
     try {
       const res = await setStock(book.id, 5);
       expect(res.statusCode).toBe(500);
       expect(res.json()).toEqual({ detail: 'Internal server error', code: 'INTERNAL_ERROR' });
     } finally {
-      await t.deps.db.execute(sql`DROP TRIGGER fail_notification ON notifications`);
+      await t.deps.db.execute(sql`DROP TRIGGER fail_notification ON restock_waves`);
       await t.deps.db.execute(sql`DROP FUNCTION fail_notification()`);
     }
     const stock = await t.deps.db.execute<{ stock_quantity: number }>(
@@ -246,6 +299,7 @@ describe('PATCH /books/{book_id}/stock', () => {
     );
     expect(stock.rows[0]!.stock_quantity).toBe(0);
     expect((await preBookingRows(book.id)).map((r) => r.status)).toEqual(['waiting']);
+    expect(await wavesFor(book.id)).toEqual([]);
     expect(await notificationsFor(book.id)).toEqual([]);
     expect(await jobKeysFor(book.id)).toEqual([]);
     const history = await t.app.inject({

@@ -2,9 +2,8 @@ import type { DbOrTx } from '../../db/client.js';
 import type { Deps } from '../../deps.js';
 import { notFound } from '../../http/errors.js';
 import type { BookRow } from '../books/books.table.js';
-import { createRestockNotifications } from '../notifications/notifications.repository.js';
-import { enqueueRestockEmails } from '../prebooks/prebooks.jobs.js';
-import { countWaiting, notifyWaitingPreBookings } from '../prebooks/prebooks.repository.js';
+import { countWaiting } from '../prebooks/prebooks.repository.js';
+import { notifyWaiting } from '../prebooks/prebooks.service.js';
 import { findBookById } from '../books/books.repository.js';
 import {
   insertStockChange,
@@ -22,14 +21,15 @@ export const isRestock = (oldQuantity: number, newQuantity: number) => oldQuanti
 export interface StockChangeResult {
   book: BookRow;
   stockChangeId: number;
+  /** The wave of alerts the change started (null when it notified nobody). */
+  waveId: number | null;
   notified: number;
-  emailsQueued: number;
 }
 
 /**
  * The one way stock changes, inside the caller's transaction: locks the book row, writes the new stock, records
- * the change and, on a restock, notifies every waiting pre-booking (in-app notification and e-mail job) in the
- * same transaction, so that either all of it commits or none.
+ * the change and, on a restock, notifies every waiting pre-booking (one wave: the flip, one fan-out job, the
+ * announcement) in the same transaction, so that either all of it commits or none.
  */
 export async function changeStock(
   tx: DbOrTx,
@@ -46,25 +46,16 @@ export async function changeStock(
     at: opts.at,
   });
   if (!isRestock(locked.stockQuantity, opts.quantity)) {
-    return { book, stockChangeId, notified: 0, emailsQueued: 0 };
+    return { book, stockChangeId, waveId: null, notified: 0 };
   }
-  const notified = await notifyWaitingPreBookings(tx, {
+  const { waveId, notified } = await notifyWaiting(tx, {
     bookId: opts.bookId,
     stockChangeId,
     at: opts.at,
+    storeUrl: opts.storeUrl,
   });
-  if (notified === 0) return { book, stockChangeId, notified, emailsQueued: 0 };
-  await createRestockNotifications(tx, {
-    bookId: book.id,
-    stockChangeId,
-    bookTitle: book.title,
-    bookAuthor: book.author,
-    bookUrl: `${opts.storeUrl}/books/${book.id}`,
-    at: opts.at,
-  });
-  const emailsQueued = await enqueueRestockEmails(tx, { bookId: book.id, stockChangeId });
-  await setNotifiedCount(tx, stockChangeId, notified);
-  return { book, stockChangeId, notified, emailsQueued };
+  if (notified > 0) await setNotifiedCount(tx, stockChangeId, notified);
+  return { book, stockChangeId, waveId, notified };
 }
 
 export function createStockService(deps: Pick<Deps, 'db' | 'clock' | 'config' | 'log'>) {
@@ -81,8 +72,8 @@ export function createStockService(deps: Pick<Deps, 'db' | 'clock' | 'config' | 
           {
             bookId,
             stockChangeId: result.stockChangeId,
+            waveId: result.waveId,
             notified: result.notified,
-            emailsQueued: result.emailsQueued,
             ms: Math.round(performance.now() - started),
           },
           'restock committed',
