@@ -6,6 +6,7 @@ import {
   createBook,
   createUser,
   startTestApp,
+  waitForLockWaiter,
   type TestContext,
   type TestUser,
 } from '../../../test/helpers.js';
@@ -108,6 +109,27 @@ describe('notification hub', () => {
     expect(live.connectedStreams()).toBe(1);
     await new Promise((r) => setTimeout(r, 150));
     expect(bystander.ended).toBe(false);
+  });
+
+  it('keeps the stream of an account that connected while the accounts were being checked', async () => {
+    const reader = await createUser(t);
+    const latecomer = await createUser(t);
+    const live = hub({ accountCheckMs: 50 });
+    read(await live.subscribe(reader.id, { unreadCount: 0 }));
+    // Hold the next account check on a lock while the latecomer's first stream opens (which reads no users).
+    const locker = await t.deps.pool.connect();
+    try {
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE users IN ACCESS EXCLUSIVE MODE');
+      expect(await waitForLockWaiter(t)).toBe(true);
+      const stream = read(await live.subscribe(latecomer.id, { unreadCount: 0 }));
+      await locker.query('COMMIT');
+      await new Promise((r) => setTimeout(r, 300));
+      expect(stream.ended).toBe(false);
+      expect(live.connectedStreams()).toBe(2);
+    } finally {
+      locker.release();
+    }
   });
 
   it('ends the stream of an account deactivated by an administrator', async () => {

@@ -164,10 +164,12 @@ export function createNotificationHub(
     if (checkingAccounts || byUser.size === 0) return;
     checkingAccounts = true;
     try {
-      const active = new Set(await activeUserIds(db, [...byUser.keys()]));
-      for (const [userId, set] of [...byUser]) {
+      const checked = [...byUser.keys()];
+      const active = new Set(await activeUserIds(db, checked));
+      // Only the accounts the query looked at: one whose first stream opened meanwhile was not checked.
+      for (const userId of checked) {
         if (active.has(userId)) continue;
-        for (const sub of [...set]) {
+        for (const sub of [...(byUser.get(userId) ?? [])]) {
           remove(sub);
           sub.stream.end();
         }
