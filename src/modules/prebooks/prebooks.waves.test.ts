@@ -45,10 +45,10 @@ const setStock = (bookId: number, quantity: number) =>
 const listNotifications = async (user: TestUser) => {
   const res = await t.app.inject({ method: 'GET', url: '/notifications', headers: user.auth });
   expect(res.statusCode).toBe(200);
-  return res.json() as {
+  return res.json<{
     items: { id: number; title: string; pre_booking_id: number; is_read: boolean }[];
     unread_count: number;
-  };
+  }>();
 };
 
 const runJobs = () => runOnce({ pgPool: t.deps.pool, taskList: taskList(t.deps), noHandleSignals: true });
