@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { STATUS_CODES } from 'node:http';
 import cors from '@fastify/cors';
 import rateLimit from '@fastify/rate-limit';
@@ -15,7 +17,8 @@ import { isDatabaseUnavailable } from './db/errors.js';
 import type { Deps } from './deps.js';
 import { createAuthGuards, type AuthGuards } from './http/auth.js';
 import { AppError, RequestValidationError } from './http/errors.js';
-import { locateJsonError } from './http/json-errors.js';
+import { jsonDepthExceeded, locateJsonError, MAX_JSON_DEPTH } from './http/json-errors.js';
+import { securityHeaders } from './http/security-headers.js';
 import { validatorCompiler } from './http/validation.js';
 import { clientKey, rateLimitStoreClass } from './modules/auth/auth.rate-limit.js';
 import { authRoutes } from './modules/auth/auth.routes.js';
@@ -42,11 +45,16 @@ export interface RouteContext {
 
 export const BODY_LIMIT = 1024 * 1024;
 
+// ReDoc's standalone bundle comes from the pinned `redoc` npm package and is served from here: no CDN script.
+const REDOC_BUNDLE_PATH = '/redoc/redoc.standalone.js';
 const REDOC_PAGE = `<!DOCTYPE html>
 <html><head><title>Bookstore API - ReDoc</title><meta charset="utf-8"/>
 <meta name="viewport" content="width=device-width, initial-scale=1"></head>
 <body><redoc spec-url="/openapi.json"></redoc>
-<script src="https://cdn.jsdelivr.net/npm/redoc@2/bundles/redoc.standalone.js"></script></body></html>`;
+<script src="${REDOC_BUNDLE_PATH}"></script></body></html>`;
+let redocBundle: Buffer | undefined;
+const readRedocBundle = () =>
+  (redocBundle ??= readFileSync(createRequire(import.meta.url).resolve('redoc/bundles/redoc.standalone.js')));
 
 function sendError(
   reply: FastifyReply,
@@ -57,6 +65,13 @@ function sendError(
   if (headers) void reply.headers(headers);
   if (status === 401 && !reply.hasHeader('www-authenticate')) void reply.header('WWW-Authenticate', 'Bearer');
   return reply.code(status).type('application/json').send(body);
+}
+
+/** The contract's 422 entry for a body that is not acceptable JSON (§1.1). */
+function jsonInvalid(pos: number, error: string): FastifyError {
+  return new RequestValidationError([
+    { type: 'json_invalid', loc: ['body', pos], msg: 'JSON decode error', input: {}, ctx: { error } },
+  ]) as unknown as FastifyError;
 }
 
 function takesBody(request: FastifyRequest): boolean {
@@ -107,6 +122,7 @@ export async function buildApp(deps: Deps) {
     trustProxy: config.TRUST_PROXY.length > 0 ? [...config.TRUST_PROXY] : false,
   }).withTypeProvider<ZodTypeProvider>();
 
+  app.addHook('onRequest', securityHeaders({ https: config.PUBLIC_BASE_URL.startsWith('https:') }));
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
@@ -121,23 +137,17 @@ export async function buildApp(deps: Deps) {
     if (!takesBody(request)) return done(null, undefined);
     const text = body.toString();
     if (text === '') return done(null, undefined);
+    const tooDeep = jsonDepthExceeded(text);
+    if (tooDeep >= 0) {
+      done(jsonInvalid(tooDeep, `Nesting deeper than ${MAX_JSON_DEPTH} levels`), undefined);
+      return;
+    }
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
     } catch {
       const located = locateJsonError(text);
-      done(
-        new RequestValidationError([
-          {
-            type: 'json_invalid',
-            loc: ['body', located?.pos ?? 0],
-            msg: 'JSON decode error',
-            input: {},
-            ctx: { error: located?.msg ?? 'Expecting value' },
-          },
-        ]) as unknown as FastifyError,
-        undefined,
-      );
+      done(jsonInvalid(located?.pos ?? 0, located?.msg ?? 'Expecting value'), undefined);
       return;
     }
     done(null, parsed);
@@ -250,6 +260,9 @@ export async function buildApp(deps: Deps) {
   app.get('/redoc', { schema: { hide: true } }, (_request, reply) =>
     reply.type('text/html').send(REDOC_PAGE),
   );
+  app.get(REDOC_BUNDLE_PATH, { schema: { hide: true } }, (_request, reply) =>
+    reply.type('application/javascript; charset=utf-8').send(readRedocBundle()),
+  );
 
   app.setErrorHandler((error: FastifyError | AppError | RequestValidationError, request, reply) => {
     if (error instanceof AppError) {
@@ -271,6 +284,10 @@ export async function buildApp(deps: Deps) {
           'Retry-After': '1',
         },
       );
+    }
+    // @fastify/static refuses a path that climbs out of its folder with 403: under /uploads/ it is simply not found.
+    if (error.code === 'FST_STATIC_FORBIDDEN_PATH') {
+      return sendError(reply, 404, { detail: 'Not Found', code: 'HTTP_404' });
     }
     const status = typeof error.statusCode === 'number' ? error.statusCode : 500;
     if (status >= 400 && status < 500) {

@@ -82,6 +82,56 @@ describe('request bodies and parameters', () => {
     expect(typeof body.detail[0].loc[1]).toBe('number');
   });
 
+  it('answers deeply nested JSON with 422 json_invalid on every route that takes a JSON body', async () => {
+    const doc = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json<{
+      paths: Record<string, Record<string, { requestBody?: { content?: Record<string, unknown> } }>>;
+    }>();
+    const operations = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.entries(ops)
+        .filter(([, op]) => op.requestBody?.content?.['application/json'] !== undefined)
+        .map(([method, op]) => ({ method: method.toUpperCase(), url: path.replace(/\{[^}]+\}/g, '1'), op })),
+    );
+    expect(operations.length).toBeGreaterThan(10);
+    const deep = (n: number) => [
+      '['.repeat(n) + ']'.repeat(n),
+      '{"email":' + '{"a":'.repeat(n) + '1' + '}'.repeat(n) + ',"password":"password123"}',
+      '['.repeat(n), // deep and malformed as well
+    ];
+    for (const { method, url } of operations) {
+      for (const payload of [...deep(100), ...deep(100_000)]) {
+        const res = await t.app.inject({
+          method: method as 'POST',
+          url,
+          headers: { 'content-type': 'application/json' },
+          payload,
+        });
+        expect(res.statusCode, `${method} ${url}`).toBe(422);
+        const body = res.json<{ code: string; detail: { type: string; loc: unknown[]; ctx: object }[] }>();
+        expect(body.code).toBe('VALIDATION_ERROR');
+        // The offset of the 65th opening bracket: 64 for the bare array, 9 + 63 * 5 inside `{"email":{"a":…`.
+        const offset = payload.startsWith('[') ? 64 : 9 + 63 * 5;
+        expect(body.detail).toEqual([
+          {
+            type: 'json_invalid',
+            loc: ['body', offset],
+            msg: 'JSON decode error',
+            input: {},
+            ctx: { error: 'Nesting deeper than 64 levels' },
+          },
+        ]);
+      }
+    }
+    // Nesting up to the limit is parsed as usual (and then validated).
+    const ok = await t.app.inject({
+      method: 'POST',
+      url: '/auth/login',
+      headers: { 'content-type': 'application/json' },
+      payload: '['.repeat(64) + ']'.repeat(64),
+    });
+    expect(ok.statusCode).toBe(422);
+    expect(ok.json<{ detail: { type: string }[] }>().detail[0]?.type).toBe('model_attributes_type');
+  });
+
   it('treats a whitespace-only JSON body as invalid JSON and an empty one as missing', async () => {
     const admin = await createAdmin(t);
     const blank = await t.app.inject({ method: 'POST', url: '/genres', headers: json, payload: '   ' });

@@ -131,3 +131,27 @@ export function locateJsonError(text: string): JsonSyntaxError | undefined {
     return { msg: err.msg, pos: [...text.slice(0, err.pos)].length };
   }
 }
+
+/** Deepest nesting of arrays and objects accepted in a JSON body (no body of this API needs more than a few). */
+export const MAX_JSON_DEPTH = 64;
+
+/**
+ * The offset of the first `[` or `{` nested deeper than `max` levels, or -1. An iterative scan, run before
+ * JSON.parse: a deeper document is refused before anything recursive (validation, error location, echoing the
+ * input in a 422) can overflow the stack on it.
+ */
+export function jsonDepthExceeded(text: string, max = MAX_JSON_DEPTH): number {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c /* \ */) i++;
+      else if (c === 0x22 /* " */) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b /* [ */ || c === 0x7b /* { */) {
+      if (++depth > max) return i;
+    } else if (c === 0x5d /* ] */ || c === 0x7d /* } */) depth--;
+  }
+  return -1;
+}
