@@ -91,7 +91,7 @@ describe('security headers', () => {
       payload,
     });
     expect(up.statusCode).toBe(200);
-    const { pathname } = new URL((up.json() as { url: string }).url);
+    const { pathname } = new URL(up.json<{ url: string }>().url);
     const file = await t.app.inject({ method: 'GET', url: pathname });
     expect(file.statusCode).toBe(200);
     expect(file.headers['content-type']).toBe('image/png');
