@@ -259,3 +259,61 @@ describe('GET /books query validation', () => {
     });
   });
 });
+
+describe('GET /books search bounds', () => {
+  const get = (query: Record<string, string>) =>
+    t.app.inject({ method: 'GET', url: `/books?${new URLSearchParams(query).toString()}` });
+
+  it('answers 422 string_too_long for a q over 200 characters, counted in characters', async () => {
+    const res = await get({ q: 'd'.repeat(201) });
+    expect(res.statusCode).toBe(422);
+    expect(res.json()).toEqual({
+      code: 'VALIDATION_ERROR',
+      detail: [
+        {
+          type: 'string_too_long',
+          loc: ['query', 'q'],
+          msg: 'String should have at most 200 characters',
+          input: 'd'.repeat(201),
+          ctx: { max_length: 200 },
+        },
+      ],
+    });
+    expect((await get({ q: 'é'.repeat(200) })).statusCode).toBe(200);
+    expect((await get({ q: `dune ${'x'.repeat(195)}` })).statusCode).toBe(200);
+  });
+
+  it('answers 422 for more than 10 words, words split at spaces and at other separators alike', async () => {
+    for (const q of ['a b c d e f g h i j k', 'a-b-c-d-e-f-g-h-i-j-k', 'a_b.c,d e f g h i j k']) {
+      const res = await get({ q });
+      expect(res.statusCode, q).toBe(422);
+      expect(res.json(), q).toMatchObject({
+        code: 'VALIDATION_ERROR',
+        detail: [
+          {
+            type: 'value_error',
+            loc: ['query', 'q'],
+            msg: 'Value error, Search must have at most 10 words',
+            input: q,
+            ctx: { error: 'Search must have at most 10 words' },
+          },
+        ],
+      });
+    }
+    // Ten words, with symbols that are not words, still search.
+    expect(await titles('q=dune%20%2B%2B%20a%20b%20c%20d%20e%20f%20g%20h%20i')).toEqual([]);
+    expect(await titles(`q=${encodeURIComponent('children of dune ++ -- !!')}`)).toEqual([
+      'Children of Dune',
+    ]);
+  });
+
+  it('answers 422 string_too_long for an author filter longer than any stored author (255)', async () => {
+    const res = await get({ author: 'h'.repeat(256) });
+    expect(res.statusCode).toBe(422);
+    expect(res.json()).toMatchObject({
+      code: 'VALIDATION_ERROR',
+      detail: [{ type: 'string_too_long', loc: ['query', 'author'], ctx: { max_length: 255 } }],
+    });
+    expect((await get({ author: 'h'.repeat(255) })).json()).toMatchObject({ total: 0 });
+  });
+});
