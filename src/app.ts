@@ -13,7 +13,7 @@ import {
   serializerCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
-import { isDatabaseUnavailable } from './db/errors.js';
+import { isDatabaseTimeout, isDatabaseUnavailable } from './db/errors.js';
 import type { Deps } from './deps.js';
 import { createAuthGuards, type AuthGuards } from './http/auth.js';
 import { AppError, RequestValidationError } from './http/errors.js';
@@ -274,7 +274,7 @@ export async function buildApp(deps: Deps) {
     if (error instanceof RequestValidationError) {
       return sendError(reply, 422, { detail: error.issues, code: 'VALIDATION_ERROR' });
     }
-    if (isDatabaseUnavailable(error)) {
+    if (isDatabaseUnavailable(error) || isDatabaseTimeout(error)) {
       request.log.warn({ err: error }, 'database unavailable');
       return sendError(
         reply,

@@ -44,4 +44,17 @@ describe('configuration', () => {
       'http://c.example',
     ]);
   });
+
+  it('bounds database work by default and accepts other bounds in milliseconds', () => {
+    const c = loadConfig(base);
+    expect([
+      c.DB_STATEMENT_TIMEOUT_MS,
+      c.DB_LOCK_TIMEOUT_MS,
+      c.DB_CONNECT_TIMEOUT_MS,
+      c.DB_LONG_STATEMENT_TIMEOUT_MS,
+    ]).toEqual([5000, 3000, 5000, 120_000]);
+    expect(loadConfig({ ...base, DB_STATEMENT_TIMEOUT_MS: '0' }).DB_STATEMENT_TIMEOUT_MS).toBe(0);
+    expect(() => loadConfig({ ...base, DB_LOCK_TIMEOUT_MS: '2.5' })).toThrow(/DB_LOCK_TIMEOUT_MS/);
+    expect(() => loadConfig({ ...base, DB_CONNECT_TIMEOUT_MS: '0' })).toThrow(/DB_CONNECT_TIMEOUT_MS/);
+  });
 });

@@ -138,6 +138,10 @@ const envSchema = z.object({
   LOGIN_MAX_FAILURES: int(10, 1, 10_000),
   LOGIN_MAX_FAILURES_PER_ACCOUNT: int(100, 1, 1_000_000),
   DB_POOL_MAX: int(20, 1, 500),
+  DB_STATEMENT_TIMEOUT_MS: int(5000, 0, 3_600_000),
+  DB_LOCK_TIMEOUT_MS: int(3000, 0, 3_600_000),
+  DB_CONNECT_TIMEOUT_MS: int(5000, 1, 600_000),
+  DB_LONG_STATEMENT_TIMEOUT_MS: int(120_000, 0, 3_600_000),
 });
 
 type Env = z.infer<typeof envSchema>;

@@ -26,7 +26,13 @@ export function createDeps(
   databaseUrl: string,
   overrides: Partial<Deps> = {},
 ): Deps {
-  const pool = overrides.pool ?? createPool(databaseUrl, config.DB_POOL_MAX);
+  const pool =
+    overrides.pool ??
+    createPool(databaseUrl, config.DB_POOL_MAX, {
+      statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
+      lockTimeoutMs: config.DB_LOCK_TIMEOUT_MS,
+      connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS,
+    });
   const clock = overrides.clock ?? systemClock;
   const db = overrides.db ?? createDb(pool);
   return {

@@ -1,51 +1,19 @@
-import { createServer, connect, type Server, type Socket } from 'node:net';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { closeDeps, createDeps, type Deps } from '../src/deps.js';
+import { createDbProxy } from './db-proxy.js';
 import { createTestDatabase, testConfig, type TestApp } from './helpers.js';
-
-/** A TCP proxy in front of PostgreSQL that the test can cut and restore, as a database outage would. */
-function createCuttableProxy(target: URL) {
-  const sockets = new Set<Socket>();
-  let server: Server | undefined;
-  let port = 0;
-  const open = () =>
-    new Promise<void>((resolve) => {
-      server = createServer((client) => {
-        const upstream = connect(Number(target.port || 5432), target.hostname);
-        sockets.add(client).add(upstream);
-        const drop = () => {
-          client.destroy();
-          upstream.destroy();
-        };
-        client.on('error', drop).on('close', drop);
-        upstream.on('error', drop).on('close', drop);
-        client.pipe(upstream).pipe(client);
-      });
-      server.listen(port, '127.0.0.1', () => {
-        port = (server!.address() as { port: number }).port;
-        resolve();
-      });
-    });
-  const cut = () =>
-    new Promise<void>((resolve) => {
-      for (const s of sockets) s.destroy();
-      sockets.clear();
-      server!.close(() => resolve());
-    });
-  return { open, cut, port: () => port };
-}
 
 let deps: Deps;
 let app: TestApp;
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
-const proxyTarget = { proxy: undefined as ReturnType<typeof createCuttableProxy> | undefined };
+const proxyTarget = { proxy: undefined as ReturnType<typeof createDbProxy> | undefined };
 
 beforeAll(async () => {
   database = await createTestDatabase();
   const target = new URL(database.url);
-  const proxy = createCuttableProxy(target);
+  const proxy = createDbProxy(target);
   await proxy.open();
   proxyTarget.proxy = proxy;
   const viaProxy = new URL(database.url);

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
 import { parsePgTimestamptz } from './timestamptz.js';
@@ -18,17 +19,112 @@ pg.types.setTypeParser(
   (v) => parsePgTimestamptz(v) ?? parseTimestamptzAsDate(v),
 );
 
-export function createPool(url: string, max: number): pg.Pool {
+/** How long one request may hold the database; see README "Bounded database work". */
+export interface DbLimits {
+  /** Server-side limit per statement (statement_timeout). */
+  statementTimeoutMs: number;
+  /** Server-side limit on waiting for a lock (lock_timeout). */
+  lockTimeoutMs: number;
+  /** Waiting for a pool slot plus establishing a connection. */
+  connectTimeoutMs: number;
+}
+
+/**
+ * Past the statement timeout the server cancels the statement itself (57014); the client gives up only this much
+ * later, when not even the cancellation came back: the network or the server is frozen.
+ */
+export const READ_DEADLINE_MARGIN_MS = 1000;
+
+const SET_LOCAL_STATEMENT_TIMEOUT = /^\s*SET\s+LOCAL\s+statement_timeout\s*(?:=|TO)\s*'?(\d+)'?\s*;?\s*$/i;
+
+/** 0 (no statement timeout) means no read deadline either. */
+const readDeadline = (statementTimeoutMs: number) =>
+  statementTimeoutMs > 0 ? statementTimeoutMs + READ_DEADLINE_MARGIN_MS : 0;
+
+type QueryCallback = (err: Error | null, res?: unknown) => void;
+
+/**
+ * A client with a read deadline on every query: an answer that does not come within the statement timeout plus
+ * READ_DEADLINE_MARGIN_MS destroys the connection, so the query fails ("Connection terminated", a 503) instead of
+ * hanging, and the pool replaces the connection (pg's own query_timeout would leave the connection blocked behind
+ * the unanswered query). A transaction that raises its statement_timeout with SET LOCAL (allowLongStatements)
+ * raises the deadline with it until the client goes back to the pool.
+ */
+function boundedClient(defaultDeadlineMs: number) {
+  return class BoundedClient extends pg.Client {
+    deadlineMs = defaultDeadlineMs;
+
+    resetDeadline() {
+      this.deadlineMs = defaultDeadlineMs;
+    }
+
+    // pg's overloads (promise, callback, submittable) are kept as they are; only the deadline is added.
+    override query(...args: unknown[]): never {
+      const [config, values, callback] = args;
+      const text = typeof config === 'string' ? config : (config as { text?: unknown } | null)?.text;
+      if (typeof text === 'string') {
+        const raised = SET_LOCAL_STATEMENT_TIMEOUT.exec(text);
+        if (raised) this.deadlineMs = readDeadline(Number(raised[1]));
+      }
+      const submittable = typeof (config as { submit?: unknown } | null)?.submit === 'function';
+      const query = super.query.bind(this) as (...a: unknown[]) => unknown;
+      if (submittable || this.deadlineMs <= 0) return query(...args) as never;
+
+      const timer = setTimeout(() => {
+        (this as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy();
+      }, this.deadlineMs);
+      const cb =
+        typeof values === 'function' ? values : typeof callback === 'function' ? callback : undefined;
+      if (cb) {
+        const wrapped: QueryCallback = (err, res) => {
+          clearTimeout(timer);
+          (cb as QueryCallback)(err, res);
+        };
+        return (
+          typeof values === 'function' ? query(config, wrapped) : query(config, values, wrapped)
+        ) as never;
+      }
+      const result = query(...args) as Promise<unknown>;
+      result.then(
+        () => clearTimeout(timer),
+        () => clearTimeout(timer),
+      );
+      return result as never;
+    }
+  };
+}
+
+export function createPool(url: string, max: number, limits?: DbLimits): pg.Pool {
   const pool = new pg.Pool({
     connectionString: url,
     max,
     idleTimeoutMillis: 30_000,
-    connectionTimeoutMillis: 5_000,
+    connectionTimeoutMillis: limits?.connectTimeoutMs ?? 5_000,
+    ...(limits && {
+      // Sent at connection start-up: every session of this pool has them unless a transaction says otherwise.
+      statement_timeout: limits.statementTimeoutMs,
+      lock_timeout: limits.lockTimeoutMs,
+      Client: boundedClient(readDeadline(limits.statementTimeoutMs)),
+    }),
   });
   // An idle client losing its server (restart, failover) must not crash the process.
   pool.on('error', () => {});
   pool.on('connect', (client) => client.on('error', () => {}));
+  pool.on('release', (_err, client) => {
+    (client as Partial<{ resetDeadline(): void }>).resetDeadline?.();
+  });
   return pool;
+}
+
+/**
+ * For the few use cases that legitimately run long inside one transaction (a restock notifying 100 000 readers):
+ * raises this transaction's statement timeout (and the client's read deadline with it). Lock waits stay bounded
+ * by lock_timeout.
+ */
+export async function allowLongStatements(tx: Tx, timeoutMs: number): Promise<void> {
+  if (!Number.isInteger(timeoutMs) || timeoutMs < 0)
+    throw new Error('timeoutMs must be a non-negative integer');
+  await tx.execute(sql.raw(`SET LOCAL statement_timeout = ${timeoutMs}`));
 }
 
 export function createDb(pool: pg.Pool): Db {

@@ -63,3 +63,12 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   }
   return false;
 }
+
+/**
+ * True when the database gave up on the statement because of our own bounds: statement_timeout or a cancel
+ * (57014), lock_timeout (55P03). Like an outage, it is worth retrying shortly: a 503, not a 500.
+ */
+export function isDatabaseTimeout(err: unknown): boolean {
+  const code = pgError(err)?.code;
+  return code === '57014' || code === '55P03';
+}

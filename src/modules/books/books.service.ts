@@ -1,3 +1,4 @@
+import { allowLongStatements } from '../../db/client.js';
 import { isForeignKeyViolation, isUniqueViolation } from '../../db/errors.js';
 import type { Deps } from '../../deps.js';
 import { conflict, notFound } from '../../http/errors.js';
@@ -46,7 +47,7 @@ function toPatch(body: BookUpdateBody): repo.BookPatch {
   return patch;
 }
 
-export function createBooksService({ db }: Pick<Deps, 'db'>) {
+export function createBooksService({ db, config }: Pick<Deps, 'db' | 'config'>) {
   return {
     async listBooks(query: BookListQuery) {
       let tsquery: string | undefined;
@@ -108,7 +109,12 @@ export function createBooksService({ db }: Pick<Deps, 'db'>) {
     },
 
     async deleteBook(bookId: number): Promise<void> {
-      if (!(await repo.deleteBook(db, bookId))) throw bookNotFound();
+      // The delete cascades to every pre-booking, wishlist and cart line of the book: possibly 100 000 rows.
+      const deleted = await db.transaction(async (tx) => {
+        await allowLongStatements(tx, config.DB_LONG_STATEMENT_TIMEOUT_MS);
+        return repo.deleteBook(tx, bookId);
+      });
+      if (!deleted) throw bookNotFound();
     },
   };
 }

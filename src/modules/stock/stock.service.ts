@@ -1,4 +1,4 @@
-import type { DbOrTx } from '../../db/client.js';
+import { allowLongStatements, type DbOrTx } from '../../db/client.js';
 import type { Deps } from '../../deps.js';
 import { notFound } from '../../http/errors.js';
 import type { BookRow } from '../books/books.table.js';
@@ -64,9 +64,11 @@ export function createStockService(deps: Pick<Deps, 'db' | 'clock' | 'config' | 
   return {
     async setStock(bookId: number, quantity: number, changedBy: number): Promise<BookRow> {
       const started = performance.now();
-      const result = await db.transaction((tx) =>
-        changeStock(tx, { bookId, quantity, changedBy, at: clock.now(), storeUrl: config.STORE_URL }),
-      );
+      // A restock notifies every waiting reader in this one transaction (100 000 take seconds): the long allowance.
+      const result = await db.transaction(async (tx) => {
+        await allowLongStatements(tx, config.DB_LONG_STATEMENT_TIMEOUT_MS);
+        return changeStock(tx, { bookId, quantity, changedBy, at: clock.now(), storeUrl: config.STORE_URL });
+      });
       if (result.notified > 0) {
         log.info(
           {
