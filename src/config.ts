@@ -114,6 +114,7 @@ const envSchema = z.object({
   MAIL_FROM: z.string().trim().min(3).default('noreply@bookstore.local'),
   MAIL_FROM_NAME: z.string().trim().min(1).default('Bookstore'),
   MAIL_SUPPRESS_SEND: bool('MAIL_SUPPRESS_SEND', false),
+  SMTP_ALLOW_PLAIN: bool('SMTP_ALLOW_PLAIN', false),
   MOCK_PAYMENT_DECLINE_RATE: optionalString.transform((v, ctx) => {
     if (v === undefined) return 0;
     const n = Number(v);

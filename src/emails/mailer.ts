@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { connect, type Socket } from 'node:net';
+import { connect, isIPv4, type Socket } from 'node:net';
 import nodemailer from 'nodemailer';
 import MimeNode from 'nodemailer/lib/mime-node/index.js';
 import type { Logger } from 'pino';
@@ -141,9 +141,22 @@ function noDelaySocket(host: string, port: number, timeoutMs: number) {
   };
 }
 
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
+/** A relay on this machine (a development catcher, a test server): plain SMTP cannot be intercepted there. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  if (h === 'localhost' || h.endsWith('.localhost') || h === '::1') return true;
+  const v4 = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(h)?.[1] ?? h;
+  return isIPv4(v4) && v4.startsWith('127.');
+}
 
-/** Transport options from SMTP_URL or the MAIL_* variables; undefined when no relay is configured. */
+/**
+ * Transport options from SMTP_URL or the MAIL_* variables; undefined when no relay is configured.
+ *
+ * A remote relay over plain smtp:// must upgrade with STARTTLS (`requireTLS`: nodemailer refuses to go on, and so
+ * to send AUTH or the message, when the server does not offer it or the upgrade fails), so that an attacker on the
+ * path cannot strip STARTTLS and read the credentials. Plain text is allowed only to a loopback relay, or with
+ * SMTP_ALLOW_PLAIN=true (MAIL_STARTTLS=false for MAIL_SERVER) and then never with credentials.
+ */
 export function smtpOptions(config: Config) {
   const base = {
     pool: true as const,
@@ -153,38 +166,61 @@ export function smtpOptions(config: Config) {
     greetingTimeout: 10_000,
     socketTimeout: 30_000,
   };
+  let host: string;
+  let port: number;
+  let secure: boolean;
+  let auth: { user: string; pass: string } | undefined;
+  let plainWanted: boolean;
+  let setting: string;
   if (config.SMTP_URL !== undefined) {
     const url = new URL(config.SMTP_URL);
-    const secure = url.protocol === 'smtps:';
-    const host = url.hostname;
-    const loopback = LOOPBACK.has(host);
-    return {
-      ...base,
-      host,
-      port: url.port ? Number(url.port) : secure ? 465 : 587,
-      secure,
-      // A relay on loopback (a local catcher or a test server) is trusted without a certificate.
-      ...(loopback && { ignoreTLS: !secure, tls: { rejectUnauthorized: false } }),
-      ...(url.username && {
-        auth: { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) },
-      }),
-    };
+    secure = url.protocol === 'smtps:';
+    host = url.hostname;
+    port = url.port ? Number(url.port) : secure ? 465 : 587;
+    auth = url.username
+      ? { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) }
+      : undefined;
+    plainWanted = config.SMTP_ALLOW_PLAIN;
+    setting = 'SMTP_URL';
+  } else if (config.MAIL_SERVER !== undefined) {
+    host = config.MAIL_SERVER;
+    port = config.MAIL_PORT;
+    secure = config.MAIL_PORT === 465;
+    auth =
+      config.MAIL_USERNAME !== undefined
+        ? { user: config.MAIL_USERNAME, pass: config.MAIL_PASSWORD ?? '' }
+        : undefined;
+    plainWanted = !config.MAIL_STARTTLS || config.SMTP_ALLOW_PLAIN;
+    setting = 'MAIL_SERVER';
+  } else {
+    return undefined;
   }
-  if (config.MAIL_SERVER !== undefined) {
-    const secure = config.MAIL_PORT === 465;
-    return {
-      ...base,
-      host: config.MAIL_SERVER,
-      port: config.MAIL_PORT,
-      secure,
-      requireTLS: !secure && config.MAIL_STARTTLS,
-      ignoreTLS: !secure && !config.MAIL_STARTTLS,
-      ...(config.MAIL_USERNAME !== undefined && {
-        auth: { user: config.MAIL_USERNAME, pass: config.MAIL_PASSWORD ?? '' },
-      }),
-    };
+  const loopback = isLoopbackHost(host);
+  if (!secure && !loopback && plainWanted) {
+    if (auth !== undefined) {
+      throw new ConfigError([
+        `${setting}: credentials are never sent in plain text to a remote relay (${host}); use STARTTLS or smtps://`,
+      ]);
+    }
+    if (!config.SMTP_ALLOW_PLAIN) {
+      throw new ConfigError([
+        `MAIL_STARTTLS: plain SMTP to the remote relay ${host} needs SMTP_ALLOW_PLAIN=true as well`,
+      ]);
+    }
   }
-  return undefined;
+  // On loopback (a local catcher, a test server) SMTP_URL goes plain and MAIL_SERVER follows MAIL_STARTTLS, as
+  // before; the relay is trusted without a certificate there.
+  const plain = loopback ? config.SMTP_URL !== undefined || !config.MAIL_STARTTLS : plainWanted;
+  const tlsMode = secure ? {} : plain ? { ignoreTLS: true } : { requireTLS: true };
+  return {
+    ...base,
+    host,
+    port,
+    secure,
+    ...tlsMode,
+    ...(loopback && { tls: { rejectUnauthorized: false } }),
+    ...(auth && { auth }),
+  };
 }
 
 /**
