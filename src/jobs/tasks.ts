@@ -1,12 +1,16 @@
 import type { CronItem, TaskList } from 'graphile-worker';
 import type { Deps } from '../deps.js';
 import {
+  PASSWORD_RESET_EMAIL_TASK,
+  passwordResetEmailTask,
   RATE_LIMIT_PURGE_TASK,
   rateLimitPurgeCron,
   rateLimitPurgeTask,
   REFRESH_TOKEN_PURGE_TASK,
   refreshTokenPurgeCron,
   refreshTokenPurgeTask,
+  VERIFY_EMAIL_TASK,
+  verifyEmailTask,
 } from '../modules/auth/auth.jobs.js';
 import { ORDER_CONFIRMATION_TASK, orderConfirmationTask } from '../modules/orders/orders.jobs.js';
 import {
@@ -27,6 +31,8 @@ export function taskList(deps: Deps): TaskList {
     [RESTOCK_EMAIL_TASK]: restockEmailTask(deps),
     [REFRESH_TOKEN_PURGE_TASK]: refreshTokenPurgeTask(deps),
     [RATE_LIMIT_PURGE_TASK]: rateLimitPurgeTask(deps),
+    [VERIFY_EMAIL_TASK]: verifyEmailTask(deps),
+    [PASSWORD_RESET_EMAIL_TASK]: passwordResetEmailTask(deps),
   };
 }
 

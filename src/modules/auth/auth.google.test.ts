@@ -308,7 +308,7 @@ describe('POST /auth/google/token', () => {
 });
 
 describe('account linking', () => {
-  it('links Google to an existing password account with that e-mail in any case; the password keeps working', async () => {
+  it('links Google to an existing verified password account with that e-mail in any case; the password keeps working', async () => {
     const email = `Reader.${Date.now()}@Example.com`;
     const registered = await t.app.inject({
       method: 'POST',
@@ -317,6 +317,8 @@ describe('account linking', () => {
     });
     expect(registered.statusCode).toBe(201);
     const userId = decodeJwt(registered.json<Tokens>().access_token).sub;
+    // The owner confirmed the address (verification link or password reset) before.
+    await t.deps.db.execute(sql`UPDATE users SET email_verified_at = now() WHERE id = ${Number(userId)}`);
 
     identity = newIdentity({ email: email.toLowerCase() });
     const res = await exchange(await idToken({}));
@@ -330,6 +332,59 @@ describe('account linking', () => {
       payload: { email, password: PASSWORD },
     });
     expect(login.statusCode).toBe(200);
+  });
+
+  it('removes the password and ends every session of an unverified account it links (pre-account takeover)', async () => {
+    // The attacker registers the victim's address with a password of their own and keeps a session.
+    const email = uniqueEmail('victim');
+    const registered = await t.app.inject({
+      method: 'POST',
+      url: '/auth/register',
+      payload: { email, password: PASSWORD },
+    });
+    expect(registered.statusCode).toBe(201);
+    const attacker = registered.json<Tokens>();
+    const userId = Number(decodeJwt(attacker.access_token).sub);
+
+    // The victim signs in with Google: same account, now theirs alone.
+    identity = newIdentity({ email });
+    const res = await exchange(await idToken({}));
+    expect(res.statusCode).toBe(200);
+    expect(decodeJwt(res.json<Tokens>().access_token).sub).toBe(String(userId));
+
+    const login = await t.app.inject({
+      method: 'POST',
+      url: '/auth/login',
+      payload: { email, password: PASSWORD },
+    });
+    expect(login.statusCode).toBe(400);
+    expect(login.json().code).toBe('AUTH_OAUTH_ONLY_ACCOUNT');
+    const attackerRefresh = await t.app.inject({
+      method: 'POST',
+      url: '/auth/refresh',
+      payload: { refresh_token: attacker.refresh_token },
+    });
+    expect(attackerRefresh.statusCode).toBe(401);
+    // The victim's own session works, and the address now counts as verified.
+    const victimRefresh = await t.app.inject({
+      method: 'POST',
+      url: '/auth/refresh',
+      payload: { refresh_token: res.json<Tokens>().refresh_token },
+    });
+    expect(victimRefresh.statusCode).toBe(200);
+    const row = await t.deps.db.execute<{ hashed_password: string | null; email_verified_at: Date | null }>(
+      sql`SELECT hashed_password, email_verified_at FROM users WHERE id = ${userId}`,
+    );
+    expect(row.rows[0]!.hashed_password).toBeNull();
+    expect(row.rows[0]!.email_verified_at).not.toBeNull();
+  });
+
+  it('marks a new account created by Google sign-in as verified', async () => {
+    expect((await signInByRedirect()).statusCode).toBe(200);
+    const row = await t.deps.db.execute<{ email_verified_at: Date | null }>(
+      sql`SELECT email_verified_at FROM users WHERE lower(email) = lower(${identity.email!})`,
+    );
+    expect(row.rows[0]!.email_verified_at).not.toBeNull();
   });
 
   it('signs the same Google identity into the same account every time, without duplicates', async () => {

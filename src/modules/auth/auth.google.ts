@@ -109,7 +109,8 @@ export function createGoogleSignIn(deps: Deps, auth: AuthService) {
     const email = typeof claims.email === 'string' ? normalizeEmail(claims.email) : undefined;
     if (!email?.ok) throw NO_EMAIL();
     if (claims.email_verified !== true && claims.email_verified !== 'true') throw UNVERIFIED();
-    const user = await db.transaction((tx) => linkedUser(tx, claims.sub, email.email));
+    const now = clock.now();
+    const user = await db.transaction((tx) => linkedUser(tx, claims.sub, email.email, now));
     return auth.startSession(user.id, USER_INACTIVE);
   }
 
@@ -117,21 +118,41 @@ export function createGoogleSignIn(deps: Deps, auth: AuthService) {
    * The linking rule: the account already linked to this Google identity; else the account with this
    * e-mail (any case) gets linked; else a new password-less account. Concurrent sign-ins of one identity
    * meet on uq_oauth_provider_account and ix_users_email and then read the winner's rows.
+   *
+   * Google has verified the address, so linking marks it verified. A password account whose address was never
+   * verified may have been registered by someone else with the victim's address (pre-account takeover): when
+   * such an account is linked, its password is removed and all its sessions end, so that only the owner of the
+   * address (now signing in with Google) keeps access; they can set a password again with a reset link.
    */
-  async function linkedUser(tx: Tx, sub: string, email: string): Promise<UserRow> {
+  async function linkedUser(tx: Tx, sub: string, email: string, now: Date): Promise<UserRow> {
     for (let attempt = 0; attempt < 3; attempt++) {
       const linkedId = await repo.findOAuthUserId(tx, PROVIDER, sub);
       if (linkedId !== undefined) {
         const linked = await repo.findUserById(tx, linkedId);
         if (linked) return linked;
       }
-      const user =
+      const found =
         (await repo.findUserByEmail(tx, email)) ??
-        (await repo.insertUser(tx, { email, hashedPassword: null })) ??
+        (await repo.insertUser(tx, { email, hashedPassword: null, emailVerifiedAt: now })) ??
         (await repo.findUserByEmail(tx, email));
+      if (!found) continue;
+      // The user row first (the lock order of every session change), then the link and the credential.
+      const user = await repo.lockUser(tx, found.id, 'no key update');
       if (!user) continue;
-      if (await repo.insertOAuthAccount(tx, { userId: user.id, provider: PROVIDER, accountId: sub }))
-        return user;
+      if (!(await repo.insertOAuthAccount(tx, { userId: user.id, provider: PROVIDER, accountId: sub })))
+        continue;
+      if (user.emailVerifiedAt === null) {
+        if (user.hashedPassword !== null) {
+          await repo.setPasswordHash(tx, user.id, null);
+          const revoked = await repo.revokeUserRefreshTokens(tx, user.id, now);
+          log.warn(
+            { userId: user.id, revokedSessions: revoked },
+            'Google sign-in linked an account whose address was never verified: its password was removed',
+          );
+        }
+        await repo.markEmailVerified(tx, user.id, now);
+      }
+      return user;
     }
     throw new Error(`could not link Google account ${sub}`);
   }

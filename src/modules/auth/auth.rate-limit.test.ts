@@ -10,7 +10,13 @@ import { clientKey } from './auth.rate-limit.js';
 
 let t: TestContext;
 beforeAll(async () => {
-  t = await startTestApp({ env: { AUTH_RATE_LIMIT_PER_MINUTE: '3', REGISTER_RATE_LIMIT_PER_HOUR: '3' } });
+  t = await startTestApp({
+    env: {
+      AUTH_RATE_LIMIT_PER_MINUTE: '3',
+      REGISTER_RATE_LIMIT_PER_HOUR: '3',
+      ACCOUNT_EMAIL_RATE_LIMIT_PER_HOUR: '3',
+    },
+  });
 });
 afterAll(() => t.close());
 
@@ -45,6 +51,10 @@ describe('rate limiting of the auth endpoints', () => {
     ['/auth/register', () => ({ email: uniqueEmail(), password: PASSWORD })],
     ['/auth/refresh', () => ({ refresh_token: 'unknown' })],
     ['/auth/google/token', () => ({ id_token: 'not-a-jwt' })],
+    ['/auth/verify-email', () => ({ token: 'unknown' })],
+    ['/auth/verify-email/resend', () => ({ email: uniqueEmail() })],
+    ['/auth/password-reset', () => ({ email: uniqueEmail() })],
+    ['/auth/password-reset/confirm', () => ({ token: 'unknown', password: PASSWORD })],
   ])('answers the request over the limit on %s with 429 RATE_LIMITED', async (url, body) => {
     const remoteAddress = freshAddress();
     for (let i = 0; i < 3; i++) {

@@ -1,7 +1,7 @@
-import { and, eq, inArray, isNull, lt, sql } from 'drizzle-orm';
+import { and, eq, gt, inArray, isNull, lt, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
 import { oauthAccounts, users, type UserRow } from '../users/users.table.js';
-import { refreshTokens } from './auth.table.js';
+import { emailTokens, refreshTokens } from './auth.table.js';
 
 export type RefreshTokenRow = typeof refreshTokens.$inferSelect;
 
@@ -125,11 +125,16 @@ export async function deleteDeadRefreshTokens(tx: DbOrTx, now: Date, limit: numb
 /** Inserts an account; undefined when the e-mail is already taken (in any case). */
 export async function insertUser(
   tx: DbOrTx,
-  row: { email: string; hashedPassword: string | null; role?: 'user' | 'admin' },
+  row: { email: string; hashedPassword: string | null; role?: 'user' | 'admin'; emailVerifiedAt?: Date },
 ): Promise<UserRow | undefined> {
   const rows = await tx
     .insert(users)
-    .values({ email: row.email, hashedPassword: row.hashedPassword, role: row.role ?? 'user' })
+    .values({
+      email: row.email,
+      hashedPassword: row.hashedPassword,
+      role: row.role ?? 'user',
+      emailVerifiedAt: row.emailVerifiedAt ?? null,
+    })
     // The only unique key a new row can hit is ix_users_email (lower(email)).
     .onConflictDoNothing()
     .returning();
@@ -164,4 +169,89 @@ export async function insertOAuthAccount(
     .onConflictDoNothing({ target: [oauthAccounts.oauthProvider, oauthAccounts.oauthAccountId] })
     .returning({ id: oauthAccounts.id });
   return rows.length > 0;
+}
+
+export type EmailTokenPurpose = 'verify_email' | 'password_reset';
+
+export async function insertEmailToken(
+  tx: DbOrTx,
+  row: { userId: number; purpose: EmailTokenPurpose; tokenHash: string; expiresAt: Date },
+): Promise<void> {
+  await tx.insert(emailTokens).values(row);
+}
+
+/** The user of an unused, unexpired token of this purpose. */
+export async function findLiveEmailToken(
+  tx: DbOrTx,
+  purpose: EmailTokenPurpose,
+  tokenHash: string,
+  now: Date,
+): Promise<{ id: number; userId: number } | undefined> {
+  const rows = await tx
+    .select({ id: emailTokens.id, userId: emailTokens.userId })
+    .from(emailTokens)
+    .where(
+      and(
+        eq(emailTokens.tokenHash, tokenHash),
+        eq(emailTokens.purpose, purpose),
+        isNull(emailTokens.usedAt),
+        gt(emailTokens.expiresAt, now),
+      ),
+    )
+    .limit(1);
+  return rows[0];
+}
+
+/** Marks a token used if it still is usable; false when another request consumed it first (or it expired). */
+export async function consumeEmailToken(tx: DbOrTx, id: number, now: Date): Promise<boolean> {
+  const rows = await tx
+    .update(emailTokens)
+    .set({ usedAt: now })
+    .where(and(eq(emailTokens.id, id), isNull(emailTokens.usedAt), gt(emailTokens.expiresAt, now)))
+    .returning({ id: emailTokens.id });
+  return rows.length > 0;
+}
+
+/** Ends every unused token of this purpose of a user (a reset supersedes the other reset links). */
+export async function consumeUserEmailTokens(
+  tx: DbOrTx,
+  userId: number,
+  purpose: EmailTokenPurpose,
+  now: Date,
+): Promise<void> {
+  await tx
+    .update(emailTokens)
+    .set({ usedAt: now })
+    .where(and(eq(emailTokens.userId, userId), eq(emailTokens.purpose, purpose), isNull(emailTokens.usedAt)));
+}
+
+/** Deletes up to `limit` tokens that expired before `before` (used or not). */
+export async function deleteExpiredEmailTokens(tx: DbOrTx, before: Date, limit: number): Promise<number> {
+  const expired = tx
+    .select({ id: emailTokens.id })
+    .from(emailTokens)
+    .where(lt(emailTokens.expiresAt, before))
+    .limit(limit)
+    .for('update', { skipLocked: true });
+  const deleted = await tx
+    .delete(emailTokens)
+    .where(inArray(emailTokens.id, expired))
+    .returning({ id: emailTokens.id });
+  return deleted.length;
+}
+
+/** Records that the owner proved control of the address (the first proof's time is kept). */
+export async function markEmailVerified(tx: DbOrTx, userId: number, at: Date): Promise<void> {
+  await tx
+    .update(users)
+    .set({ emailVerifiedAt: sql`coalesce(${users.emailVerifiedAt}, ${at.toISOString()}::timestamptz)` })
+    .where(eq(users.id, userId));
+}
+
+export async function setPasswordHash(
+  tx: DbOrTx,
+  userId: number,
+  hashedPassword: string | null,
+): Promise<void> {
+  await tx.update(users).set({ hashedPassword }).where(eq(users.id, userId));
 }

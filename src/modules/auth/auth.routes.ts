@@ -4,13 +4,19 @@ import type { RouteContext } from '../../app.js';
 import { errorResponses } from '../../http/schemas.js';
 import { createGoogleSignIn } from './auth.google.js';
 import {
+  emailBody,
   googleCallbackQuery,
   googleTokenBody,
   loginBody,
+  messageResponse,
+  passwordResetConfirmBody,
   refreshTokenBody,
   registerBody,
   tokenResponse,
+  verifyEmailBody,
 } from './auth.schemas.js';
+import { PASSWORD_RESET_VALID_HOURS, VERIFY_EMAIL_VALID_HOURS } from './auth.jobs.js';
+import { ACCOUNT_EMAILS_PER_ADDRESS_PER_HOUR } from './auth.service.js';
 import { clientKey } from './auth.rate-limit.js';
 import { createAuthService } from './auth.service.js';
 
@@ -21,6 +27,10 @@ export const authRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { dep
   const googleConfigured = async () => google.assertConfigured();
   const rateLimit = { max: deps.config.AUTH_RATE_LIMIT_PER_MINUTE, timeWindow: 60_000 };
   const registerRateLimit = { max: deps.config.REGISTER_RATE_LIMIT_PER_HOUR, timeWindow: 60 * 60_000 };
+  const accountEmailRateLimit = {
+    max: deps.config.ACCOUNT_EMAIL_RATE_LIMIT_PER_HOUR,
+    timeWindow: 60 * 60_000,
+  };
 
   app.post(
     '/auth/register',
@@ -105,6 +115,99 @@ export const authRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { dep
     async (request, reply) => {
       await service.logout(request.body.refresh_token);
       return reply.code(204).send(null);
+    },
+  );
+
+  app.post(
+    '/auth/verify-email',
+    {
+      config: { rateLimit },
+      schema: {
+        tags: ['auth'],
+        summary: 'Confirm an e-mail address with the token of a verification link',
+        description:
+          `Registration (and POST /auth/verify-email/resend) e-mails a link \`\${STORE_URL}/verify-email?token=…\`, ` +
+          `valid ${VERIFY_EMAIL_VALID_HOURS} hours and single-use; the storefront page posts its token here. ` +
+          '400 AUTH_VERIFY_TOKEN_INVALID for an unknown, used or expired token. Logging in never requires a ' +
+          'verified address; an unverified one only loses its password when its address is signed in with Google.',
+        body: verifyEmailBody,
+        response: { 200: messageResponse, ...errorResponses(400, 422, 429) },
+      },
+    },
+    async (request) => {
+      await service.verifyEmail(request.body.token);
+      return { detail: 'Email address verified' };
+    },
+  );
+
+  app.post(
+    '/auth/verify-email/resend',
+    {
+      config: { rateLimit: accountEmailRateLimit },
+      schema: {
+        tags: ['auth'],
+        summary: 'Send the verification e-mail again',
+        description:
+          'Always 202 with the same body, whether or not an account with this address exists or needs ' +
+          'verification (no account enumeration); the e-mail goes out only to an active, unverified account. ' +
+          `At most ${ACCOUNT_EMAILS_PER_ADDRESS_PER_HOUR} account e-mails per address and hour; ` +
+          'ACCOUNT_EMAIL_RATE_LIMIT_PER_HOUR requests per client address and hour (429).',
+        body: emailBody,
+        response: { 202: messageResponse, ...errorResponses(422, 429) },
+      },
+    },
+    async (request, reply) => {
+      await service.resendVerification(request.body.email);
+      return reply.code(202).send({
+        detail:
+          'If this address belongs to an account that is not verified yet, a verification e-mail is on its way.',
+      });
+    },
+  );
+
+  app.post(
+    '/auth/password-reset',
+    {
+      config: { rateLimit: accountEmailRateLimit },
+      schema: {
+        tags: ['auth'],
+        summary: 'Ask for a password-reset e-mail',
+        description:
+          `E-mails a link \`\${STORE_URL}/reset-password?token=…\`, valid ${PASSWORD_RESET_VALID_HOURS} hour ` +
+          'and single-use. Always 202 with the same body, whether or not an account exists (no account ' +
+          `enumeration, also in timing: the same work is done in both cases). At most ` +
+          `${ACCOUNT_EMAILS_PER_ADDRESS_PER_HOUR} account e-mails per address and hour; ` +
+          'ACCOUNT_EMAIL_RATE_LIMIT_PER_HOUR requests per client address and hour (429).',
+        body: emailBody,
+        response: { 202: messageResponse, ...errorResponses(422, 429) },
+      },
+    },
+    async (request, reply) => {
+      await service.requestPasswordReset(request.body.email);
+      return reply.code(202).send({
+        detail: 'If an account exists for this address, an e-mail with a password reset link is on its way.',
+      });
+    },
+  );
+
+  app.post(
+    '/auth/password-reset/confirm',
+    {
+      config: { rateLimit },
+      schema: {
+        tags: ['auth'],
+        summary: 'Set a new password with the token of a reset link',
+        description:
+          'The new password (8 to 256 characters) replaces the old one; the token is used up, as are the ' +
+          "account's other reset links; every session of the account ends (all refresh tokens revoked); the " +
+          'address counts as verified. 400 AUTH_RESET_TOKEN_INVALID for an unknown, used or expired token.',
+        body: passwordResetConfirmBody,
+        response: { 200: messageResponse, ...errorResponses(400, 422, 429) },
+      },
+    },
+    async (request) => {
+      await service.resetPassword(request.body.token, request.body.password);
+      return { detail: 'Password changed; please log in again' };
     },
   );
 

@@ -64,3 +64,25 @@ export const tokenResponse = z
   .meta({ id: 'TokenResponse' });
 
 export type TokenResponse = z.infer<typeof tokenResponse>;
+
+/** A token from a verification or reset link: 32 random bytes, URL-safe base64 (43 characters). */
+const linkToken = z
+  .string()
+  .min(1)
+  .max(128)
+  .meta({ description: 'The `token` parameter of the link in the e-mail' });
+
+export const emailBody = z.object({ email: emailField }).meta({ id: 'EmailRequest' });
+
+export const verifyEmailBody = z.object({ token: linkToken }).meta({ id: 'VerifyEmailRequest' });
+
+export const passwordResetConfirmBody = z
+  .object({
+    token: linkToken,
+    password: z.string().min(8).max(256).meta({ description: 'The new password (8 to 256 characters)' }),
+  })
+  .meta({ id: 'PasswordResetConfirmRequest' });
+
+export const messageResponse = z
+  .object({ detail: z.string().meta({ description: 'What happened, for people' }) })
+  .meta({ id: 'MessageResponse' });

@@ -7,6 +7,7 @@ import type { UserRow } from '../users/users.table.js';
 import { createDeviceCookies } from './auth.device-cookie.js';
 import { createLoginThrottle, type LoginClient } from './auth.login-throttle.js';
 import { createDummyVerifier, hashPassword, needsRehash, verifyPassword } from './auth.passwords.js';
+import { enqueuePasswordResetEmail, enqueueVerificationEmail, hashLinkToken } from './auth.jobs.js';
 import * as repo from './auth.repository.js';
 import type { TokenResponse } from './auth.schemas.js';
 
@@ -21,6 +22,12 @@ export const INVALID_CREDENTIALS = () =>
   unauthorized('Invalid email or password', 'AUTH_INVALID_CREDENTIALS');
 export const USER_INACTIVE = () => unauthorized('User not found or inactive', 'AUTH_USER_INACTIVE');
 const REFRESH_INVALID = () => unauthorized('Invalid or expired refresh token', 'AUTH_REFRESH_INVALID');
+const VERIFY_TOKEN_INVALID = () =>
+  new AppError(400, 'Invalid or expired verification link', 'AUTH_VERIFY_TOKEN_INVALID', 'token');
+const RESET_TOKEN_INVALID = () =>
+  new AppError(400, 'Invalid or expired password reset link', 'AUTH_RESET_TOKEN_INVALID', 'token');
+/** Account e-mails (verification, reset) sent to one address per hour at most, whoever asks. */
+export const ACCOUNT_EMAILS_PER_ADDRESS_PER_HOUR = 3;
 const TOKEN_REUSE = () =>
   unauthorized('Refresh token reuse detected — all sessions revoked', 'AUTH_TOKEN_REUSE');
 
@@ -94,13 +101,80 @@ export function createAuthService(deps: Deps) {
     }
   }
 
+  /** The account and its verification e-mail commit together (the e-mail is a job of the same transaction). */
   async function register(email: string, password: string): Promise<TokenResponse> {
     if (await repo.findUserByEmail(db, email)) throw emailConflict();
     const hashedPassword = await hashPassword(password);
-    const user = await repo.insertUser(db, { email, hashedPassword });
+    const user = await db.transaction(async (tx) => {
+      const inserted = await repo.insertUser(tx, { email, hashedPassword });
+      if (inserted) await enqueueVerificationEmail(tx, inserted.email);
+      return inserted;
+    });
     // Lost a race with a concurrent registration of the same address (ix_users_email).
     if (!user) throw emailConflict();
     return startSession(user.id, DEACTIVATED);
+  }
+
+  /**
+   * Account e-mails requested by address answer the same whether or not an account exists, and take the same
+   * path: the job is enqueued in every case and looks the account up when it runs. At most
+   * ACCOUNT_EMAILS_PER_ADDRESS_PER_HOUR such e-mails are enqueued per address and hour (no mail bombing);
+   * requests beyond are dropped silently.
+   */
+  async function requestAccountEmail(
+    kind: 'verify-email' | 'password-reset',
+    email: string,
+    enqueue: (tx: Tx, email: string) => Promise<void>,
+  ): Promise<void> {
+    const key = `account-email:${kind}:${email.toLowerCase()}`;
+    const counters = await deps.counters.hit([key], 60 * 60 * 1000, clock.now());
+    if ((counters.get(key)?.count ?? Infinity) > ACCOUNT_EMAILS_PER_ADDRESS_PER_HOUR) return;
+    await db.transaction((tx) => enqueue(tx, email));
+  }
+
+  const resendVerification = (email: string) =>
+    requestAccountEmail('verify-email', email, enqueueVerificationEmail);
+  const requestPasswordReset = (email: string) =>
+    requestAccountEmail('password-reset', email, enqueuePasswordResetEmail);
+
+  /** Consumes a verification link: the address is verified; the token cannot be used again. */
+  async function verifyEmail(token: string): Promise<void> {
+    const now = clock.now();
+    const found = await repo.findLiveEmailToken(db, 'verify_email', hashLinkToken(token), now);
+    if (!found) throw VERIFY_TOKEN_INVALID();
+    const ok = await db.transaction(async (tx) => {
+      await repo.lockUser(tx, found.userId, 'no key update');
+      if (!(await repo.consumeEmailToken(tx, found.id, now))) return false;
+      await repo.markEmailVerified(tx, found.userId, now);
+      return true;
+    });
+    if (!ok) throw VERIFY_TOKEN_INVALID();
+  }
+
+  /**
+   * Consumes a reset link: the new password replaces the old one (or is the first one, for a Google-only
+   * account), the address counts as verified (the link reached its mailbox), every other reset link of the
+   * account ends, and so does every session (all refresh tokens revoked).
+   */
+  async function resetPassword(token: string, password: string): Promise<void> {
+    const tokenHash = hashLinkToken(token);
+    // Checked before hashing, so that bad tokens cost no Argon2 work.
+    if (!(await repo.findLiveEmailToken(db, 'password_reset', tokenHash, clock.now())))
+      throw RESET_TOKEN_INVALID();
+    const hashedPassword = await hashPassword(password);
+    const now = clock.now();
+    const ok = await db.transaction(async (tx) => {
+      const found = await repo.findLiveEmailToken(tx, 'password_reset', tokenHash, now);
+      if (!found) return false;
+      await repo.lockUser(tx, found.userId, 'no key update');
+      if (!(await repo.consumeEmailToken(tx, found.id, now))) return false;
+      await repo.setPasswordHash(tx, found.userId, hashedPassword);
+      await repo.markEmailVerified(tx, found.userId, now);
+      await repo.consumeUserEmailTokens(tx, found.userId, 'password_reset', now);
+      await repo.revokeUserRefreshTokens(tx, found.userId, now);
+      return true;
+    });
+    if (!ok) throw RESET_TOKEN_INVALID();
   }
 
   /**
@@ -192,7 +266,17 @@ export function createAuthService(deps: Deps) {
     });
   }
 
-  return { register, login, refresh, logout, startSession };
+  return {
+    register,
+    login,
+    refresh,
+    logout,
+    startSession,
+    resendVerification,
+    requestPasswordReset,
+    verifyEmail,
+    resetPassword,
+  };
 }
 
 export type AdminOutcome = { outcome: 'created' | 'promoted' | 'unchanged'; user: UserRow };

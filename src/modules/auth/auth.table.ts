@@ -1,5 +1,15 @@
 import { sql } from 'drizzle-orm';
-import { index, integer, pgTable, serial, text, uniqueIndex, uuid, varchar } from 'drizzle-orm/pg-core';
+import {
+  check,
+  index,
+  integer,
+  pgTable,
+  serial,
+  text,
+  uniqueIndex,
+  uuid,
+  varchar,
+} from 'drizzle-orm/pg-core';
 import { timestamptz } from '../../db/timestamptz.js';
 import { users } from '../users/users.table.js';
 
@@ -40,4 +50,32 @@ export const rateLimitCounters = pgTable(
     resetAt: timestamptz('reset_at').notNull(),
   },
   (t) => [index('ix_rate_limit_counters_reset_at').on(t.resetAt)],
+);
+
+/**
+ * Single-use tokens of the links in account e-mails (address verification, password reset). Only the SHA-256
+ * (hex) of a token is stored; the token itself exists only in the e-mail. `used_at` is set when it is consumed
+ * (or superseded by a password reset).
+ */
+export const emailTokens = pgTable(
+  'email_tokens',
+  {
+    id: serial('id').primaryKey(),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    purpose: varchar('purpose', { length: 20, enum: ['verify_email', 'password_reset'] }).notNull(),
+    tokenHash: varchar('token_hash', { length: 64 }).notNull(),
+    expiresAt: timestamptz('expires_at').notNull(),
+    usedAt: timestamptz('used_at'),
+    createdAt: timestamptz('created_at')
+      .notNull()
+      .default(sql`now()`),
+  },
+  (t) => [
+    uniqueIndex('ix_email_tokens_token_hash').on(t.tokenHash),
+    index('ix_email_tokens_user_id').on(t.userId),
+    index('ix_email_tokens_expires_at').on(t.expiresAt),
+    check('ck_email_tokens_purpose', sql`${t.purpose} IN ('verify_email', 'password_reset')`),
+  ],
 );

@@ -22,6 +22,8 @@ export const users = pgTable(
       .notNull()
       .default('user'),
     isActive: boolean('is_active').notNull().default(true),
+    /** When the owner proved control of the address (verification link, password reset, Google); null: never. */
+    emailVerifiedAt: timestamptz('email_verified_at'),
     createdAt: timestamptz('created_at')
       .notNull()
       .default(sql`now()`),
