@@ -7,17 +7,13 @@ import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
-import {
-  jsonSchemaTransform,
-  jsonSchemaTransformObject,
-  serializerCompiler,
-  type ZodTypeProvider,
-} from 'fastify-type-provider-zod';
+import { serializerCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { isDatabaseTimeout, isDatabaseUnavailable } from './db/errors.js';
 import type { Deps } from './deps.js';
 import { createAuthGuards, type AuthGuards } from './http/auth.js';
 import { AppError, RequestValidationError } from './http/errors.js';
 import { jsonDepthExceeded, locateJsonError, MAX_JSON_DEPTH } from './http/json-errors.js';
+import { openapiTransform, openapiTransformObject } from './http/openapi.js';
 import { securityHeaders } from './http/security-headers.js';
 import { validatorCompiler } from './http/validation.js';
 import { clientKey, rateLimitStoreClass } from './modules/auth/auth.rate-limit.js';
@@ -64,7 +60,8 @@ function sendError(
 ) {
   if (headers) void reply.headers(headers);
   if (status === 401 && !reply.hasHeader('www-authenticate')) void reply.header('WWW-Authenticate', 'Bearer');
-  return reply.code(status).type('application/json').send(body);
+  // Written as it is: the route's documented error schemas never reshape (or reject) an error body.
+  return reply.code(status).type('application/json; charset=utf-8').serializer(JSON.stringify).send(body);
 }
 
 /** The contract's 422 entry for a body that is not acceptable JSON (§1.1). */
@@ -252,8 +249,8 @@ export async function buildApp(deps: Deps) {
         securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
       },
     },
-    transform: jsonSchemaTransform,
-    transformObject: jsonSchemaTransformObject,
+    transform: openapiTransform,
+    transformObject: openapiTransformObject,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
@@ -263,6 +260,19 @@ export async function buildApp(deps: Deps) {
   app.get(REDOC_BUNDLE_PATH, { schema: { hide: true } }, (_request, reply) =>
     reply.type('application/javascript; charset=utf-8').send(readRedocBundle()),
   );
+  // The root points newcomers to the documentation: browsers are redirected, other clients get the links.
+  app.get('/', { schema: { hide: true } }, (request, reply) => {
+    if (request.headers.accept?.includes('text/html')) return reply.redirect('/docs', 302);
+    const link = (p: string) => `${config.PUBLIC_BASE_URL}${p}`;
+    return reply.send({
+      name: 'Bookstore API',
+      version: '1.0.0',
+      docs: link('/docs'),
+      redoc: link('/redoc'),
+      openapi: link('/openapi.json'),
+      health: link('/health'),
+    });
+  });
 
   app.setErrorHandler((error: FastifyError | AppError | RequestValidationError, request, reply) => {
     if (error instanceof AppError) {

@@ -56,9 +56,9 @@ export function laxBool() {
     .meta({ type: 'boolean' });
 }
 
-/** Path parameter `{name}`: an integer id. */
-export const idParams = <K extends string>(name: K) =>
-  z.object({ [name]: laxInt() } as Record<K, ReturnType<typeof laxInt>>);
+/** Path parameter `{name}`: an integer id, with its OpenAPI description. */
+export const idParams = <K extends string>(name: K, description: string) =>
+  z.object({ [name]: laxInt().meta({ description }) } as Record<K, ReturnType<typeof laxInt>>);
 
 /** Money on the wire: a decimal string with two places ("12.50"). */
 export const money = z.string().meta({ description: 'Decimal amount with two places', example: '12.99' });
@@ -96,14 +96,14 @@ export function centsToMoney(cents: number): string {
 
 /** Catalog and review pagination: `page` ≥ 1, `size` 1..100. */
 export const pageQuery = {
-  page: laxInt({ min: 1 }).default(1),
-  size: laxInt({ min: 1, max: 100 }).default(20),
+  page: laxInt({ min: 1 }).default(1).meta({ description: 'Page number, from 1' }),
+  size: laxInt({ min: 1, max: 100 }).default(20).meta({ description: 'Items per page (1..100)' }),
 };
 
 /** Admin lists: `page` ≥ 1, `per_page` 1..100. */
 export const adminPageQuery = {
-  page: laxInt({ min: 1 }).default(1),
-  per_page: laxInt({ min: 1, max: 100 }).default(20),
+  page: laxInt({ min: 1 }).default(1).meta({ description: 'Page number, from 1' }),
+  per_page: laxInt({ min: 1, max: 100 }).default(20).meta({ description: 'Items per page (1..100)' }),
 };
 
 export function adminPage<T>(items: T[], totalCount: number, page: number, perPage: number) {
@@ -128,10 +128,42 @@ export const adminPageEnvelope = <T extends z.ZodType>(item: T) =>
 export const pageEnvelope = <T extends z.ZodType>(item: T) =>
   z.object({ items: z.array(item), total: z.int(), page: z.int(), size: z.int() });
 
-/** The contract's error body, for the OpenAPI document. */
+/**
+ * The contract's error body `{"detail", "code"[, "field"]}` (some errors add keys, e.g. `existing_review_id`).
+ * Error bodies are written as they are (see sendError), so these schemas document them and never reshape them.
+ */
 export const errorBody = z
-  .looseObject({ detail: z.unknown(), code: z.string(), field: z.string().optional() })
+  .looseObject({
+    detail: z.string().meta({ description: 'What went wrong, for people' }),
+    code: z.string().meta({ description: 'Machine-readable error code', example: 'BOOK_NOT_FOUND' }),
+    field: z
+      .string()
+      .optional()
+      .meta({ description: 'The input field the error is about, when there is one' }),
+  })
   .meta({ id: 'ErrorResponse' });
 
-export const errorResponses = (...statuses: number[]) =>
-  Object.fromEntries(statuses.map((s) => [s, errorBody])) as Record<number, typeof errorBody>;
+/** One entry of a 422 body, as Pydantic reports it (`loc` starts with "body", "query", "path" or "header"). */
+export const validationError = z
+  .looseObject({
+    type: z.string().meta({ example: 'missing' }),
+    loc: z.array(z.union([z.string(), z.int()])).meta({ example: ['body', 'email'] }),
+    msg: z.string().meta({ example: 'Field required' }),
+    input: z.unknown().optional(),
+    ctx: z.record(z.string(), z.unknown()).optional(),
+  })
+  .meta({ id: 'ValidationError' });
+
+/** The 422 body: `{"detail": [ValidationError, …], "code": "VALIDATION_ERROR"}`. */
+export const httpValidationError = z
+  .looseObject({
+    detail: z.array(validationError),
+    code: z.string().meta({ example: 'VALIDATION_ERROR' }),
+  })
+  .meta({ id: 'HTTPValidationError' });
+
+/** The documented error responses of a route: ErrorResponse bodies, and HTTPValidationError for a 422. */
+export const errorResponses = <S extends number>(...statuses: S[]) =>
+  Object.fromEntries(statuses.map((s) => [s, s === 422 ? httpValidationError : errorBody])) as {
+    [K in S]: K extends 422 ? typeof httpValidationError : typeof errorBody;
+  };

@@ -38,12 +38,17 @@ export const authRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { dep
       config: { rateLimit: registerRateLimit },
       schema: {
         tags: ['auth'],
+        operationId: 'register',
         summary: 'Create an account and start a session',
         description:
           'E-mail addresses are unique regardless of case. Passwords are 8 to 256 characters. ' +
           'Answers a new access token and the first refresh token of a new session.',
         body: registerBody,
-        response: { 201: tokenResponse, ...errorResponses(409, 422, 429) },
+        response: { 201: tokenResponse, ...errorResponses(409, 413, 415, 422, 429) },
+        responseDescriptions: {
+          201: 'The new account is signed in',
+          409: 'The e-mail address is registered already (AUTH_EMAIL_CONFLICT)',
+        },
       },
     },
     async (request, reply) => {
@@ -58,6 +63,7 @@ export const authRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { dep
       config: { rateLimit },
       schema: {
         tags: ['auth'],
+        operationId: 'login',
         summary: 'Log in with e-mail and password',
         description:
           'The e-mail matches regardless of case. 401 for an unknown e-mail or a wrong password; ' +
@@ -68,7 +74,14 @@ export const authRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { dep
           'LOGIN_MAX_FAILURES_PER_ACCOUNT per e-mail from all clients without such a cookie. A correct ' +
           "password with a valid device cookie is never locked out by other clients' failures.",
         body: loginBody,
-        response: { 200: tokenResponse, ...errorResponses(400, 401, 403, 422, 429) },
+        response: { 200: tokenResponse, ...errorResponses(400, 401, 403, 413, 415, 422, 429) },
+        responseDescriptions: {
+          200: 'Signed in: a new session',
+          400: 'The account signs in with Google only (AUTH_OAUTH_ONLY_ACCOUNT)',
+          401: 'Unknown e-mail or wrong password (AUTH_INVALID_CREDENTIALS)',
+          403: 'The account is deactivated (AUTH_ACCOUNT_DEACTIVATED)',
+          429: 'Too many attempts (RATE_LIMITED): per address, or failed logins of this e-mail',
+        },
       },
     },
     async (request, reply) => {
@@ -87,12 +100,17 @@ export const authRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { dep
       config: { rateLimit },
       schema: {
         tags: ['auth'],
+        operationId: 'refreshTokens',
         summary: 'Exchange a refresh token for a new token pair',
         description:
           'The presented refresh token is revoked and a new one of the same session is issued. ' +
           'Presenting a revoked token again ends the whole session (401 AUTH_TOKEN_REUSE).',
         body: refreshTokenBody,
-        response: { 200: tokenResponse, ...errorResponses(401, 422, 429) },
+        response: { 200: tokenResponse, ...errorResponses(401, 413, 415, 422, 429) },
+        responseDescriptions: {
+          200: 'A new token pair of the same session',
+          401: 'Invalid or expired (AUTH_REFRESH_INVALID), reused (AUTH_TOKEN_REUSE), or inactive user (AUTH_USER_INACTIVE)',
+        },
       },
     },
     async (request) => service.refresh(request.body.refresh_token),
@@ -103,13 +121,14 @@ export const authRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { dep
     {
       schema: {
         tags: ['auth'],
+        operationId: 'logout',
         summary: 'Revoke a refresh token',
         description:
           'Revokes the given refresh token (its session ends; other sessions stay). A token that was already ' +
           'revoked (e.g. rotated by a refresh) is treated as reuse and ends its whole session. Unknown tokens ' +
           'are ignored; always 204.',
         body: refreshTokenBody,
-        response: { 204: z.null().meta({ description: 'Logged out' }), ...errorResponses(422) },
+        response: { 204: z.null().meta({ description: 'Logged out' }), ...errorResponses(413, 415, 422) },
       },
     },
     async (request, reply) => {
@@ -217,6 +236,7 @@ export const authRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { dep
       preValidation: googleConfigured,
       schema: {
         tags: ['auth'],
+        operationId: 'startGoogleSignIn',
         summary: 'Start Google sign-in (redirect to Google)',
         description:
           'Redirects (302) to the Google consent page with `state`, `nonce` and PKCE; the state is kept in a ' +
@@ -226,6 +246,7 @@ export const authRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { dep
           302: z.null().meta({ description: 'Redirect to the authorization endpoint (Location header)' }),
           ...errorResponses(503),
         },
+        responseDescriptions: { 503: 'Google sign-in is not configured (AUTH_OAUTH_NOT_CONFIGURED)' },
       },
     },
     async (_request, reply) => {
@@ -240,6 +261,7 @@ export const authRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { dep
       preValidation: googleConfigured,
       schema: {
         tags: ['auth'],
+        operationId: 'finishGoogleSignIn',
         summary: 'Finish Google sign-in (Google redirects the browser here)',
         description:
           'Checks `state` against the `session` cookie, exchanges the code, verifies the ID token and signs ' +
@@ -247,6 +269,11 @@ export const authRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { dep
           'linked), else a new account without password.',
         querystring: googleCallbackQuery,
         response: { 200: tokenResponse, ...errorResponses(401, 422, 503) },
+        responseDescriptions: {
+          200: 'Signed in: a new session',
+          401: 'Sign-in failed (AUTH_OAUTH_FAILED, AUTH_OAUTH_NO_EMAIL, AUTH_OAUTH_EMAIL_UNVERIFIED, AUTH_USER_INACTIVE)',
+          503: 'Google sign-in is not configured (AUTH_OAUTH_NOT_CONFIGURED)',
+        },
       },
     },
     async (request, reply) => {
@@ -263,12 +290,18 @@ export const authRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { dep
       config: { rateLimit },
       schema: {
         tags: ['auth'],
+        operationId: 'exchangeGoogleIdToken',
         summary: 'Sign in with a Google ID token',
         description:
           'For clients that obtained a Google ID token themselves (e.g. NextAuth). The token is verified ' +
           "against the issuer's keys, with audience GOOGLE_CLIENT_ID; same account linking as the callback.",
         body: googleTokenBody,
-        response: { 200: tokenResponse, ...errorResponses(401, 422, 429, 503) },
+        response: { 200: tokenResponse, ...errorResponses(401, 413, 415, 422, 429, 503) },
+        responseDescriptions: {
+          200: 'Signed in: a new session',
+          401: 'The token is not valid (AUTH_GOOGLE_INVALID_TOKEN), the e-mail is unverified, or the account inactive',
+          503: 'Google sign-in is not configured (AUTH_OAUTH_NOT_CONFIGURED)',
+        },
       },
     },
     async (request) => google.exchangeIdToken(request.body.id_token),

@@ -27,7 +27,7 @@ export const registerBody = z
     email: emailField,
     password: z.string().min(8).max(256).meta({ example: 'correct horse battery' }),
   })
-  .meta({ id: 'RegisterRequest' });
+  .meta({ id: 'UserCreate' });
 
 export const loginBody = z
   .object({
@@ -40,7 +40,7 @@ export const refreshTokenBody = z
   .object({
     refresh_token: z.string().meta({ description: 'The refresh token from the last TokenResponse' }),
   })
-  .meta({ id: 'RefreshTokenRequest' });
+  .meta({ id: 'RefreshRequest' });
 
 export const googleTokenBody = z
   .object({
@@ -49,10 +49,10 @@ export const googleTokenBody = z
   .meta({ id: 'GoogleTokenRequest' });
 
 export const googleCallbackQuery = z.object({
-  code: z.string().optional(),
-  state: z.string().optional(),
-  error: z.string().optional(),
-  error_description: z.string().optional(),
+  code: z.string().optional().meta({ description: 'Authorization code from Google' }),
+  state: z.string().optional().meta({ description: 'The state sent with the redirect to Google' }),
+  error: z.string().optional().meta({ description: 'Error code when Google refused the sign-in' }),
+  error_description: z.string().optional().meta({ description: "Google's text for that error" }),
 });
 
 export const tokenResponse = z

@@ -234,7 +234,7 @@ export const bookCreateBody = echoingNonFinite(
     cover_image_url: text(0, 2048).nullable().optional(),
     publish_date: dateInput.nullable().optional(),
   }),
-);
+).meta({ id: 'BookCreate' });
 
 export type BookCreateBody = z.infer<typeof bookCreateBody>;
 
@@ -250,7 +250,7 @@ export const bookUpdateBody = echoingNonFinite(
     cover_image_url: text(0, 2048).nullable().optional(),
     publish_date: dateInput.nullable().optional(),
   }),
-);
+).meta({ id: 'BookUpdate' });
 
 export type BookUpdateBody = z.infer<typeof bookUpdateBody>;
 
@@ -291,18 +291,23 @@ const authorFilter = z
   .meta({ maxLength: AUTHOR_FILTER_MAX_LENGTH });
 
 export const bookListQuery = z.object({
-  q: searchQuery.optional(),
-  genre_id: laxInt().optional(),
-  author: authorFilter.optional(),
-  min_price: decimal({ ge: 0 }).optional(),
-  max_price: decimal({ ge: 0 }).optional(),
-  sort: z.enum(BOOK_SORTS).default('title'),
-  sort_dir: z.enum(['asc', 'desc']).optional(),
+  q: searchQuery.optional().meta({
+    description: `Prefix full-text search over title and author, every word must match (at most ${SEARCH_MAX_WORDS} words)`,
+  }),
+  genre_id: laxInt().optional().meta({ description: 'Only books of this genre' }),
+  author: authorFilter.optional().meta({ description: 'Case-insensitive substring of the author' }),
+  min_price: decimal({ ge: 0 }).optional().meta({ description: 'Lowest price, inclusive' }),
+  max_price: decimal({ ge: 0 }).optional().meta({ description: 'Highest price, inclusive' }),
+  sort: z.enum(BOOK_SORTS).default('title').meta({ description: 'Sort key (ignored while `q` searches)' }),
+  sort_dir: z
+    .enum(['asc', 'desc'])
+    .optional()
+    .meta({ description: 'Direction; default descending for created_at and avg_rating, else ascending' }),
   ...pageQuery,
 });
 
 export type BookListQuery = z.infer<typeof bookListQuery>;
 
-export const bookListResponse = pageEnvelope(bookResponse);
+export const bookListResponse = pageEnvelope(bookResponse).meta({ id: 'BookListResponse' });
 
-export const bookIdParams = idParams('book_id');
+export const bookIdParams = idParams('book_id', 'Id of the book');

@@ -23,9 +23,11 @@ export const cartRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { dep
       preValidation: guards.activeUser,
       schema: {
         tags,
+        operationId: 'getCart',
         summary: "The caller's cart with live prices and totals",
         security,
         response: { 200: cartResponse, ...errorResponses(401, 403) },
+        responseDescriptions: { 200: 'The cart (empty if nothing was ever added)' },
       },
     },
     async (request) => service.getCart(currentUser(request).id),
@@ -37,10 +39,16 @@ export const cartRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { dep
       preValidation: guards.activeUser,
       schema: {
         tags,
+        operationId: 'addCartItem',
         summary: 'Add a book to the cart (quantity 1..999)',
         security,
         body: addCartItemBody,
-        response: { 201: cartItemResponse, ...errorResponses(401, 403, 404, 409, 422) },
+        response: { 201: cartItemResponse, ...errorResponses(401, 403, 404, 409, 413, 415, 422) },
+        responseDescriptions: {
+          201: 'The new cart item',
+          404: 'No such book (BOOK_NOT_FOUND)',
+          409: 'Out of stock (CART_BOOK_OUT_OF_STOCK), or already in the cart (CART_ITEM_DUPLICATE)',
+        },
       },
     },
     async (request, reply) => {
@@ -59,11 +67,17 @@ export const cartRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { dep
       preValidation: guards.activeUser,
       schema: {
         tags,
+        operationId: 'updateCartItem',
         summary: 'Change the quantity of a cart item (1..999)',
         security,
         params: cartItemParams,
         body: updateCartItemBody,
-        response: { 200: cartItemResponse, ...errorResponses(401, 403, 404, 422) },
+        response: { 200: cartItemResponse, ...errorResponses(401, 403, 404, 413, 415, 422) },
+        responseDescriptions: {
+          200: 'The updated cart item',
+          403: "Deactivated account, or another user's item (CART_ITEM_FORBIDDEN)",
+          404: 'No such cart item (CART_ITEM_NOT_FOUND)',
+        },
       },
     },
     async (request) =>
@@ -76,10 +90,15 @@ export const cartRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { dep
       preValidation: guards.activeUser,
       schema: {
         tags,
+        operationId: 'removeCartItem',
         summary: 'Remove an item from the cart',
         security,
         params: cartItemParams,
         response: { 204: z.null().meta({ description: 'Removed' }), ...errorResponses(401, 403, 404, 422) },
+        responseDescriptions: {
+          403: "Deactivated account, or another user's item (CART_ITEM_FORBIDDEN)",
+          404: 'No such cart item (CART_ITEM_NOT_FOUND)',
+        },
       },
     },
     async (request, reply) => {

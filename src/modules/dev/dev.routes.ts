@@ -5,16 +5,22 @@ import { createDevMailbox } from '../../emails/dev-mailbox.js';
 import { notFound } from '../../http/errors.js';
 import { adminPage, adminPageEnvelope, adminPageQuery, errorResponses } from '../../http/schemas.js';
 
-const mailboxEntry = z.object({
-  id: z.string(),
-  to: z.string(),
-  subject: z.string(),
-  date: z.string(),
-  message_id: z.string(),
-  links: z.array(z.string()),
-});
+const mailboxEntry = z
+  .object({
+    id: z.string(),
+    to: z.string(),
+    subject: z.string(),
+    date: z.string(),
+    message_id: z.string(),
+    links: z.array(z.string()),
+  })
+  .meta({ id: 'MailboxEntry' });
 
-const messageParams = z.object({ message_id: z.string().max(64) });
+const mailboxListResponse = adminPageEnvelope(mailboxEntry).meta({ id: 'MailboxListResponse' });
+
+const messageParams = z.object({
+  message_id: z.string().max(64).meta({ description: 'Id of the message (`id` in the list)' }),
+});
 
 const security = [{ bearerAuth: [] }];
 
@@ -35,9 +41,11 @@ export const devRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { deps
       schema: {
         tags,
         security,
+        operationId: 'listDevMailbox',
         summary: 'Development mailbox: e-mails sent while no SMTP relay is configured, newest first',
         querystring: z.object(adminPageQuery),
-        response: { 200: adminPageEnvelope(mailboxEntry), ...errorResponses(401, 403, 422) },
+        response: { 200: mailboxListResponse, ...errorResponses(401, 403, 422) },
+        responseDescriptions: { 200: 'A page of messages' },
       },
     },
     async (request) => {
@@ -54,9 +62,15 @@ export const devRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { deps
       schema: {
         tags,
         security,
+        operationId: 'getDevMailboxMessage',
         summary: 'One message of the development mailbox, rendered as HTML',
         params: messageParams,
+        produces: ['text/html'],
         response: { 200: z.string(), ...errorResponses(401, 403, 404) },
+        responseDescriptions: {
+          200: 'The message as an HTML page',
+          404: 'No such message (MESSAGE_NOT_FOUND)',
+        },
       },
     },
     async (request, reply) => {
@@ -73,9 +87,12 @@ export const devRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { deps
       schema: {
         tags,
         security,
+        operationId: 'getDevMailboxMessageRaw',
         summary: 'One message of the development mailbox as the raw MIME message (.eml)',
         params: messageParams,
+        produces: ['message/rfc822'],
         response: { 200: z.string(), ...errorResponses(401, 403, 404) },
+        responseDescriptions: { 200: 'The MIME message', 404: 'No such message (MESSAGE_NOT_FOUND)' },
       },
     },
     async (request, reply) => {

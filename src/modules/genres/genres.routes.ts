@@ -13,8 +13,10 @@ export const genresRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { d
     {
       schema: {
         tags: ['genres'],
+        operationId: 'listGenres',
         summary: 'All genres, ordered by name',
         response: { 200: z.array(genreResponse) },
+        responseDescriptions: { 200: 'Every genre' },
       },
     },
     () => service.listGenres(),
@@ -26,10 +28,12 @@ export const genresRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { d
       preValidation: guards.admin,
       schema: {
         tags: ['genres'],
+        operationId: 'createGenre',
         summary: 'Create a genre (admin); names are unique, case-sensitive',
         security: [{ bearerAuth: [] }],
         body: genreCreateBody,
-        response: { 201: genreResponse, ...errorResponses(401, 403, 409, 422) },
+        response: { 201: genreResponse, ...errorResponses(401, 403, 409, 413, 415, 422) },
+        responseDescriptions: { 201: 'The new genre', 409: 'The genre exists (GENRE_CONFLICT)' },
       },
     },
     async (request, reply) => reply.code(201).send(await service.createGenre(request.body.name)),

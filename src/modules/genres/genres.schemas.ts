@@ -4,12 +4,14 @@ export const genreResponse = z.object({ id: z.int(), name: z.string() }).meta({ 
 
 export type GenreResponse = z.infer<typeof genreResponse>;
 
-export const genreCreateBody = z.object({
-  name: z
-    .string()
-    .min(1)
-    .max(100)
-    .refine((name) => !name.includes('\u0000'), 'Text must not contain NUL characters'),
-});
+export const genreCreateBody = z
+  .object({
+    name: z
+      .string()
+      .min(1)
+      .max(100)
+      .refine((name) => !name.includes('\u0000'), 'Text must not contain NUL characters'),
+  })
+  .meta({ id: 'GenreCreate' });
 
 export type GenreCreateBody = z.infer<typeof genreCreateBody>;

@@ -3,7 +3,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { RouteContext } from '../../app.js';
 
-const readiness = z.object({ status: z.string(), database: z.string() });
+const health = z.object({ status: z.literal('ok'), version: z.string() }).meta({ id: 'HealthResponse' });
+const readiness = z.object({ status: z.string(), database: z.string() }).meta({ id: 'ReadinessResponse' });
 
 export const healthRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { deps }) => {
   app.get(
@@ -11,8 +12,10 @@ export const healthRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { d
     {
       schema: {
         tags: ['health'],
+        operationId: 'getHealth',
         summary: 'Liveness: the process answers (no database check)',
-        response: { 200: z.object({ status: z.literal('ok'), version: z.string() }) },
+        response: { 200: health },
+        responseDescriptions: { 200: 'The process is up' },
       },
     },
     () => ({ status: 'ok' as const, version: '1.0.0' }),
@@ -23,8 +26,10 @@ export const healthRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { d
     {
       schema: {
         tags: ['health'],
+        operationId: 'getReadiness',
         summary: 'Readiness: the database answers',
         response: { 200: readiness, 503: readiness },
+        responseDescriptions: { 200: 'Ready to serve requests', 503: 'The database does not answer' },
       },
     },
     async (_request, reply) => {

@@ -36,10 +36,12 @@ export const notificationsRoutes: FastifyPluginAsyncZod<RouteContext> = async (a
       preValidation: guards.activeUser,
       schema: {
         tags: ['notifications'],
+        operationId: 'listNotifications',
         summary: 'My in-app notifications, newest first',
         security,
         querystring: listQuery,
         response: { 200: notificationList, ...errorResponses(401, 403, 422) },
+        responseDescriptions: { 200: 'A page of notifications and the unread count' },
       },
     },
     async (request) => {
@@ -63,10 +65,15 @@ export const notificationsRoutes: FastifyPluginAsyncZod<RouteContext> = async (a
       preValidation: guards.activeUser,
       schema: {
         tags: ['notifications'],
+        operationId: 'markNotificationRead',
         summary: 'Mark a notification read',
         security,
         params: notificationParams,
         response: { 200: notificationResponse, ...errorResponses(401, 403, 404, 422) },
+        responseDescriptions: {
+          200: 'The notification, read',
+          404: "No such notification, or another user's",
+        },
       },
     },
     async (request) =>
@@ -79,9 +86,11 @@ export const notificationsRoutes: FastifyPluginAsyncZod<RouteContext> = async (a
       preValidation: guards.activeUser,
       schema: {
         tags: ['notifications'],
+        operationId: 'markAllNotificationsRead',
         summary: 'Mark all my notifications read',
         security,
         response: { 200: readAllResponse, ...errorResponses(401, 403) },
+        responseDescriptions: { 200: 'How many were marked read' },
       },
     },
     async (request) => service.markAllRead(currentUser(request).id),
@@ -93,9 +102,11 @@ export const notificationsRoutes: FastifyPluginAsyncZod<RouteContext> = async (a
       preValidation: guards.activeUser,
       schema: {
         tags: ['notifications'],
+        operationId: 'createStreamTicket',
         summary: 'A single-use ticket (60 s) to open the stream where headers cannot be sent (EventSource)',
         security,
         response: { 201: streamTicketResponse, ...errorResponses(401, 403) },
+        responseDescriptions: { 201: 'The ticket for `GET /notifications/stream?ticket=`' },
       },
     },
     async (request, reply) => reply.code(201).send(await service.issueStreamTicket(currentUser(request).id)),
@@ -118,6 +129,7 @@ export const notificationsRoutes: FastifyPluginAsyncZod<RouteContext> = async (a
       preValidation: streamAuth,
       schema: {
         tags: ['notifications'],
+        operationId: 'streamNotifications',
         summary: 'Live notifications (Server-Sent Events)',
         description:
           'A `text/event-stream`: `ready` once ({unread_count}), then one `notification` event per new ' +
@@ -128,7 +140,7 @@ export const notificationsRoutes: FastifyPluginAsyncZod<RouteContext> = async (a
         querystring: streamQuery,
         produces: ['text/event-stream'],
         response: {
-          200: z.unknown().meta({ description: 'text/event-stream' }),
+          200: z.unknown().meta({ description: 'The event stream (`text/event-stream`)' }),
           ...errorResponses(401, 403, 422),
         },
       },

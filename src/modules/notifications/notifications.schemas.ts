@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { dateTime, isoDateTime, laxBool, laxInt, pageQuery } from '../../http/schemas.js';
+import { dateTime, idParams, isoDateTime, laxBool, pageQuery } from '../../http/schemas.js';
 import type { NotificationRow } from './notifications.repository.js';
 
 export const notificationResponse = z
@@ -19,19 +19,26 @@ export const notificationResponse = z
 
 export type NotificationResponse = z.infer<typeof notificationResponse>;
 
-export const listQuery = z.object({ ...pageQuery, unread: laxBool().optional() });
-
-export const notificationList = z.object({
-  items: z.array(notificationResponse),
-  total: z.int(),
-  page: z.int(),
-  size: z.int(),
-  unread_count: z.int(),
+export const listQuery = z.object({
+  ...pageQuery,
+  unread: laxBool().optional().meta({ description: 'true: only unread notifications' }),
 });
 
-export const notificationParams = z.object({ notification_id: laxInt() });
+export const notificationList = z
+  .object({
+    items: z.array(notificationResponse),
+    total: z.int(),
+    page: z.int(),
+    size: z.int(),
+    unread_count: z.int(),
+  })
+  .meta({ id: 'NotificationListResponse' });
 
-export const readAllResponse = z.object({ updated: z.int(), unread_count: z.int() });
+export const notificationParams = idParams('notification_id', 'Id of the notification');
+
+export const readAllResponse = z
+  .object({ updated: z.int(), unread_count: z.int() })
+  .meta({ id: 'ReadAllResponse' });
 
 export const streamTicketResponse = z
   .object({
@@ -39,7 +46,7 @@ export const streamTicketResponse = z
     expires_at: dateTime,
     expires_in: z.int().meta({ description: 'Seconds' }),
   })
-  .meta({ id: 'StreamTicket' });
+  .meta({ id: 'StreamTicketResponse' });
 
 export const streamQuery = z.object({
   ticket: z.string().min(1).max(200).optional().meta({ description: 'Single-use ticket (for EventSource)' }),

@@ -117,12 +117,21 @@ export async function findOrder(db: DbOrTx, orderId: number): Promise<OrderRow |
   return result.rows[0];
 }
 
-/** Newest first; all users' orders when userId is undefined. */
-export async function findOrders(db: DbOrTx, userId: number | undefined): Promise<OrderRow[]> {
+/** One user's orders, newest first. */
+export async function findOrders(db: DbOrTx, userId: number): Promise<OrderRow[]> {
   const result = await db.execute<OrderRow>(sql`
     SELECT id, user_id, status, created_at FROM orders
-    ${userId === undefined ? sql`` : sql`WHERE user_id = ${userId}`}
+    WHERE user_id = ${userId}
     ORDER BY created_at DESC, id DESC`);
+  return result.rows;
+}
+
+/** Every user's orders, newest first, each with its buyer's e-mail address. */
+export async function findAllOrdersWithBuyer(db: DbOrTx): Promise<(OrderRow & { user_email: string })[]> {
+  const result = await db.execute<OrderRow & { user_email: string }>(sql`
+    SELECT o.id, o.user_id, o.status, o.created_at, u.email AS user_email
+    FROM orders o JOIN users u ON u.id = o.user_id
+    ORDER BY o.created_at DESC, o.id DESC`);
   return result.rows;
 }
 

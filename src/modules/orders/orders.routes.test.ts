@@ -381,4 +381,23 @@ describe('GET /orders, /orders/{id}, /admin/orders', () => {
     expect(denied.statusCode).toBe(403);
     expect(denied.json()).toEqual({ detail: 'Admin access required', code: 'AUTH_FORBIDDEN' });
   });
+
+  it('says who bought each order in the admin list, and only there', async () => {
+    const admin = await createAdmin(t);
+    const buyer = await createUser(t);
+    const { order } = await placeOrder(buyer, '4.00');
+    const res = await t.app.inject({ method: 'GET', url: '/admin/orders', headers: admin.auth });
+    const listed = res.json<Record<string, unknown>[]>().find((o) => o.id === order.id);
+    expect(listed).toMatchObject({
+      id: order.id,
+      status: 'confirmed',
+      total_price: '8.00',
+      user_id: buyer.id,
+      user_email: buyer.email,
+    });
+    const own = await t.app.inject({ method: 'GET', url: `/orders/${order.id}`, headers: buyer.auth });
+    expect(own.json()).not.toHaveProperty('user_email');
+    const mine = await t.app.inject({ method: 'GET', url: '/orders', headers: buyer.auth });
+    expect(mine.json<Record<string, unknown>[]>()[0]).not.toHaveProperty('user_id');
+  });
 });

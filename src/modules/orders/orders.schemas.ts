@@ -1,9 +1,13 @@
 import { z } from 'zod';
 import { dateTime, idParams, laxBool, money } from '../../http/schemas.js';
 
-export const checkoutBody = z.object({
-  force_payment_failure: laxBool().default(false),
-});
+export const checkoutBody = z
+  .object({
+    force_payment_failure: laxBool()
+      .default(false)
+      .meta({ description: 'Always decline the mock payment (for trying the 402 path)' }),
+  })
+  .meta({ id: 'CheckoutRequest' });
 
 export const checkoutHeaders = z.object({
   'idempotency-key': z
@@ -14,23 +18,28 @@ export const checkoutHeaders = z.object({
     .meta({ description: 'Makes a retried checkout return the first order instead of placing a second one' }),
 });
 
-export const orderParams = idParams('order_id');
+export const orderParams = idParams('order_id', 'Id of the order');
 
-export const orderItemResponse = z.object({
-  id: z.int(),
-  book_id: z.int().nullable(),
-  quantity: z.int(),
-  unit_price: money,
-  book: z
-    .object({
-      id: z.int(),
-      title: z.string(),
-      author: z.string(),
-      cover_image_url: z.string().nullable(),
-      price: money.nullable(),
-    })
-    .nullable(),
-});
+/** The book of an order line as it is now (null once the book is deleted). */
+export const orderItemBookSummary = z
+  .object({
+    id: z.int(),
+    title: z.string(),
+    author: z.string(),
+    cover_image_url: z.string().nullable(),
+    price: money.nullable(),
+  })
+  .meta({ id: 'OrderItemBookSummary' });
+
+export const orderItemResponse = z
+  .object({
+    id: z.int(),
+    book_id: z.int().nullable(),
+    quantity: z.int(),
+    unit_price: money.meta({ description: 'Price of one copy when the order was placed' }),
+    book: orderItemBookSummary.nullable(),
+  })
+  .meta({ id: 'OrderItemResponse' });
 
 export const orderResponse = z
   .object({
@@ -43,4 +52,14 @@ export const orderResponse = z
   .meta({ id: 'OrderResponse' });
 
 export type OrderResponse = z.infer<typeof orderResponse>;
+
+/** An order as administrators see it: with the buyer. */
+export const adminOrderResponse = orderResponse
+  .extend({
+    user_id: z.int().meta({ description: 'The buyer' }),
+    user_email: z.string().meta({ description: "The buyer's e-mail address" }),
+  })
+  .meta({ id: 'AdminOrderResponse' });
+
+export type AdminOrderResponse = z.infer<typeof adminOrderResponse>;
 export type OrderItemResponse = z.infer<typeof orderItemResponse>;

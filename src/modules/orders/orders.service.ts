@@ -18,6 +18,7 @@ import {
   findOrder,
   findOrderIdByIdempotencyKey,
   findOrderLines,
+  findAllOrdersWithBuyer,
   findOrders,
   insertOrder,
   insertOrderItems,
@@ -26,7 +27,7 @@ import {
   type OrderLineRow,
   type OrderRow,
 } from './orders.repository.js';
-import type { OrderItemResponse, OrderResponse } from './orders.schemas.js';
+import type { AdminOrderResponse, OrderItemResponse, OrderResponse } from './orders.schemas.js';
 import { recordPreBookingConversions } from '../prebooks/prebooks.repository.js';
 
 export interface CheckoutRequest {
@@ -168,8 +169,14 @@ export function createOrdersService(deps: Pick<Deps, 'db' | 'config' | 'clock'>)
       return withLines(await findOrders(db, userId));
     },
 
-    async listAllOrders(): Promise<OrderResponse[]> {
-      return withLines(await findOrders(db, undefined));
+    async listAllOrders(): Promise<AdminOrderResponse[]> {
+      const orders = await findAllOrdersWithBuyer(db);
+      const responses = await withLines(orders);
+      return responses.map((order, i) => ({
+        ...order,
+        user_id: orders[i]!.user_id,
+        user_email: orders[i]!.user_email,
+      }));
     },
 
     getOrder,

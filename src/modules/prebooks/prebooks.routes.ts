@@ -2,12 +2,12 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { RouteContext } from '../../app.js';
 import { currentUser } from '../../http/auth.js';
-import { adminPage, adminPageEnvelope, errorResponses } from '../../http/schemas.js';
+import { adminPage, errorResponses } from '../../http/schemas.js';
 import {
+  adminPreBookingList,
   adminPreBookingQuery,
-  adminPreBookingResponse,
   createPreBookingBody,
-  demandItem,
+  demandList,
   demandQuery,
   preBookingList,
   preBookingParams,
@@ -28,11 +28,17 @@ export const prebooksRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, {
       preValidation: guards.activeUser,
       schema: {
         tags: ['prebooks'],
+        operationId: 'createPreBooking',
         summary: 'Pre-book an out-of-stock book',
         description: 'Joins the queue of the book; the response shows the place in it (`queue_position`).',
         security,
         body: createPreBookingBody,
-        response: { 201: preBookingResponse, ...errorResponses(401, 403, 404, 409, 422) },
+        response: { 201: preBookingResponse, ...errorResponses(401, 403, 404, 409, 413, 415, 422) },
+        responseDescriptions: {
+          201: 'The waiting pre-booking',
+          404: 'No such book (BOOK_NOT_FOUND)',
+          409: 'The book is in stock (PREBOOK_BOOK_IN_STOCK), or already pre-booked (PREBOOK_DUPLICATE)',
+        },
       },
     },
     async (request, reply) => {
@@ -47,9 +53,11 @@ export const prebooksRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, {
       preValidation: guards.activeUser,
       schema: {
         tags: ['prebooks'],
+        operationId: 'listMyPreBookings',
         summary: 'My pre-bookings, newest first',
         security,
         response: { 200: preBookingList, ...errorResponses(401, 403) },
+        responseDescriptions: { 200: "The caller's pre-bookings in every status" },
       },
     },
     async (request) => {
@@ -64,12 +72,17 @@ export const prebooksRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, {
       preValidation: guards.activeUser,
       schema: {
         tags: ['prebooks'],
+        operationId: 'cancelPreBooking',
         summary: 'Cancel a pre-booking',
         security,
         params: preBookingParams,
         response: {
           204: z.null().meta({ description: 'Cancelled' }),
           ...errorResponses(401, 403, 404, 409, 422),
+        },
+        responseDescriptions: {
+          404: "No such pre-booking, or another user's (PREBOOK_NOT_FOUND)",
+          409: 'Cancelled already (PREBOOK_ALREADY_CANCELLED)',
         },
       },
     },
@@ -85,10 +98,12 @@ export const prebooksRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, {
       preValidation: guards.admin,
       schema: {
         tags: ['admin'],
+        operationId: 'listAllPreBookings',
         summary: 'All pre-bookings (the waitlists), in queue order',
         security,
         querystring: adminPreBookingQuery,
-        response: { 200: adminPageEnvelope(adminPreBookingResponse), ...errorResponses(401, 403, 422) },
+        response: { 200: adminPreBookingList, ...errorResponses(401, 403, 422) },
+        responseDescriptions: { 200: 'A page of pre-bookings with their readers' },
       },
     },
     async (request) => {
@@ -109,13 +124,15 @@ export const prebooksRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, {
       preValidation: guards.admin,
       schema: {
         tags: ['admin'],
+        operationId: 'getPreBookingDemand',
         summary: 'Books ranked by waiting pre-bookings',
         description:
           'Every book with pre-bookings: waiting count, oldest wait, current stock, and how many readers were ' +
           'notified and then bought the book.',
         security,
         querystring: demandQuery,
-        response: { 200: adminPageEnvelope(demandItem), ...errorResponses(401, 403, 422) },
+        response: { 200: demandList, ...errorResponses(401, 403, 422) },
+        responseDescriptions: { 200: 'A page of books by demand' },
       },
     },
     async (request) => {

@@ -1,12 +1,19 @@
 import { z } from 'zod';
-import { adminPageQuery, dateTime, isoDateTime, laxInt } from '../../http/schemas.js';
+import {
+  adminPageEnvelope,
+  adminPageQuery,
+  dateTime,
+  idParams,
+  isoDateTime,
+  laxInt,
+} from '../../http/schemas.js';
 import type { DemandRow, PreBookingRow } from './prebooks.repository.js';
 
 export const preBookingStatus = z.enum(['waiting', 'notified', 'cancelled']);
 
-export const createPreBookingBody = z.object({ book_id: laxInt() });
+export const createPreBookingBody = z.object({ book_id: laxInt() }).meta({ id: 'PreBookCreate' });
 
-export const preBookingParams = z.object({ prebook_id: laxInt() });
+export const preBookingParams = idParams('prebook_id', 'Id of the pre-booking');
 
 export const preBookingResponse = z
   .object({
@@ -33,16 +40,22 @@ export const preBookingResponse = z
   })
   .meta({ id: 'PreBookResponse' });
 
-export const preBookingList = z.object({ items: z.array(preBookingResponse) });
+export const preBookingList = z
+  .object({ items: z.array(preBookingResponse) })
+  .meta({ id: 'PreBookListResponse' });
 
 export const adminPreBookingResponse = preBookingResponse
   .extend({ user_id: z.int(), user_email: z.string() })
   .meta({ id: 'AdminPreBookResponse' });
 
+export const adminPreBookingList = adminPageEnvelope(adminPreBookingResponse).meta({
+  id: 'AdminPreBookListResponse',
+});
+
 export const adminPreBookingQuery = z.object({
   ...adminPageQuery,
-  book_id: laxInt().optional(),
-  status: preBookingStatus.optional(),
+  book_id: laxInt().optional().meta({ description: 'Only the pre-bookings of this book' }),
+  status: preBookingStatus.optional().meta({ description: 'Only pre-bookings in this status' }),
 });
 
 export const demandQuery = z.object(adminPageQuery);
@@ -64,6 +77,8 @@ export const demandItem = z
       .meta({ description: 'converted / notified, rounded to 4 places; null when nobody was notified' }),
   })
   .meta({ id: 'PreBookDemandItem' });
+
+export const demandList = adminPageEnvelope(demandItem).meta({ id: 'PreBookDemandListResponse' });
 
 export function toPreBookingResponse(row: PreBookingRow): z.infer<typeof preBookingResponse> {
   return {

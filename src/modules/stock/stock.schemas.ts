@@ -1,12 +1,23 @@
 import { z } from 'zod';
-import { adminPageQuery, dateTime, INT32_MAX, isoDateTime, laxInt } from '../../http/schemas.js';
+import {
+  adminPageEnvelope,
+  adminPageQuery,
+  dateTime,
+  INT32_MAX,
+  isoDateTime,
+  laxInt,
+} from '../../http/schemas.js';
 import type { StockChangeRow } from './stock.repository.js';
 
-export const stockUpdateBody = z.object({ quantity: laxInt({ min: 0, max: INT32_MAX }) });
+export const stockUpdateBody = z
+  .object({ quantity: laxInt({ min: 0, max: INT32_MAX }).meta({ description: 'The new absolute stock' }) })
+  .meta({ id: 'StockUpdate' });
 
 export const historyQuery = z.object(adminPageQuery);
 
-export const previewQuery = z.object({ quantity: laxInt({ min: 0, max: INT32_MAX }) });
+export const previewQuery = z.object({
+  quantity: laxInt({ min: 0, max: INT32_MAX }).meta({ description: 'The stock to preview' }),
+});
 
 export const stockChangeResponse = z
   .object({
@@ -22,7 +33,11 @@ export const stockChangeResponse = z
     notified_count: z.int().meta({ description: 'Pre-bookings this change notified' }),
     created_at: dateTime,
   })
-  .meta({ id: 'StockChange' });
+  .meta({ id: 'StockChangeResponse' });
+
+export const stockChangeListResponse = adminPageEnvelope(stockChangeResponse).meta({
+  id: 'StockChangeListResponse',
+});
 
 export const restockPreviewResponse = z
   .object({
@@ -35,7 +50,7 @@ export const restockPreviewResponse = z
     notify_count: z.int().meta({ description: 'Pre-bookings the change would notify' }),
     email_count: z.int().meta({ description: 'Restock e-mails it would send (active accounts only)' }),
   })
-  .meta({ id: 'RestockPreview' });
+  .meta({ id: 'RestockPreviewResponse' });
 
 export function toStockChangeResponse(row: StockChangeRow): z.infer<typeof stockChangeResponse> {
   return {

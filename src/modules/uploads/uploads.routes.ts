@@ -7,6 +7,10 @@ import type { RouteContext } from '../../app.js';
 import { errorResponses } from '../../http/schemas.js';
 import { createUploadsService, MAX_IMAGE_BYTES, missingFile } from './uploads.service.js';
 
+const imageUploadResponse = z
+  .object({ url: z.string().meta({ description: 'Absolute URL under /uploads/' }) })
+  .meta({ id: 'ImageUploadResponse' });
+
 export const uploadsRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { deps, guards }) => {
   const service = createUploadsService(deps);
   await mkdir(service.uploadDir, { recursive: true });
@@ -52,6 +56,7 @@ export const uploadsRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { 
       validatorCompiler: () => (data: unknown) => ({ value: data }),
       schema: {
         tags: ['uploads'],
+        operationId: 'uploadImage',
         summary: 'Upload a cover image (admin): JPEG, PNG or WebP, at most 5 MiB, judged by its bytes',
         description:
           'multipart/form-data with the image in the part `file`. Answers the public URL of the file.',
@@ -60,7 +65,13 @@ export const uploadsRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { 
           file: z.string().meta({ format: 'binary', description: 'JPEG, PNG or WebP image' }),
         }),
         security: [{ bearerAuth: [] }],
-        response: { 200: z.object({ url: z.string() }), ...errorResponses(400, 401, 403, 413, 422) },
+        response: { 200: imageUploadResponse, ...errorResponses(400, 401, 403, 413, 422) },
+        responseDescriptions: {
+          200: 'The public URL of the stored image',
+          400: 'Not a JPEG, PNG or WebP image (HTTP_400)',
+          413: 'The image is larger than 5 MiB (HTTP_413)',
+          422: 'No `file` part',
+        },
       },
     },
     async (request) => {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { adminPageQuery, dateTime, laxBool, laxInt } from '../../http/schemas.js';
+import { adminPageEnvelope, adminPageQuery, dateTime, idParams, laxBool } from '../../http/schemas.js';
 
 const ROLES = ['user', 'admin'] as const;
 export type RoleFilter = (typeof ROLES)[number];
@@ -27,12 +27,12 @@ const roleFilter = z
 
 export const adminUsersQuery = z.object({
   ...adminPageQuery,
-  role: roleFilter.optional(),
-  is_active: laxBool().optional(),
+  role: roleFilter.optional().meta({ description: 'Only accounts with this role' }),
+  is_active: laxBool().optional().meta({ description: 'Only active (true) or deactivated (false) accounts' }),
 });
 export type AdminUsersQuery = z.infer<typeof adminUsersQuery>;
 
-export const userIdParams = z.object({ user_id: laxInt() });
+export const userIdParams = idParams('user_id', 'Id of the account');
 
 export const adminUserResponse = z
   .object({
@@ -45,3 +45,5 @@ export const adminUserResponse = z
   })
   .meta({ id: 'AdminUserResponse' });
 export type AdminUserResponse = z.infer<typeof adminUserResponse>;
+
+export const userListResponse = adminPageEnvelope(adminUserResponse).meta({ id: 'UserListResponse' });

@@ -22,10 +22,16 @@ export const wishlistRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, {
       preValidation: guards.activeUser,
       schema: {
         tags,
+        operationId: 'addToWishlist',
         summary: 'Add a book to the wishlist (in or out of stock)',
         security,
         body: addWishlistBody,
-        response: { 201: wishlistItemResponse, ...errorResponses(401, 403, 404, 409, 422) },
+        response: { 201: wishlistItemResponse, ...errorResponses(401, 403, 404, 409, 413, 415, 422) },
+        responseDescriptions: {
+          201: 'The new wishlist entry',
+          404: 'No such book (BOOK_NOT_FOUND)',
+          409: 'The book is on the wishlist already (WISHLIST_ITEM_DUPLICATE)',
+        },
       },
     },
     async (request, reply) => {
@@ -40,9 +46,11 @@ export const wishlistRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, {
       preValidation: guards.activeUser,
       schema: {
         tags,
+        operationId: 'listWishlist',
         summary: "The caller's wishlist, newest first",
         security,
         response: { 200: wishlistResponse, ...errorResponses(401, 403) },
+        responseDescriptions: { 200: 'The wishlist' },
       },
     },
     async (request) => ({ items: await service.list(currentUser(request).id) }),
@@ -54,10 +62,12 @@ export const wishlistRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, {
       preValidation: guards.activeUser,
       schema: {
         tags,
+        operationId: 'removeFromWishlist',
         summary: 'Remove a book from the wishlist (by book id)',
         security,
         params: wishlistBookParams,
         response: { 204: z.null().meta({ description: 'Removed' }), ...errorResponses(401, 403, 404, 422) },
+        responseDescriptions: { 404: 'The book is not on the wishlist (WISHLIST_ITEM_NOT_FOUND)' },
       },
     },
     async (request, reply) => {
