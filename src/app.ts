@@ -117,7 +117,24 @@ export async function buildApp(deps: Deps) {
     forceCloseConnections: 'idle',
     // request.ip (limits, throttles, logs) is the X-Forwarded-For client only behind these proxies.
     trustProxy: config.TRUST_PROXY.length > 0 ? [...config.TRUST_PROXY] : false,
+    // Slow clients (slowloris, a trickled body, an idle keep-alive) cannot hold sockets: the whole request must
+    // arrive within requestTimeout, its headers within headersTimeout, and a silent socket is closed.
+    requestTimeout: config.HTTP_REQUEST_TIMEOUT_MS,
+    connectionTimeout: config.HTTP_IDLE_TIMEOUT_MS,
+    keepAliveTimeout: config.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+    maxRequestsPerSocket: config.HTTP_MAX_REQUESTS_PER_SOCKET,
+    http: {
+      headersTimeout: config.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeout: config.HTTP_REQUEST_TIMEOUT_MS,
+      // Node checks those two timeouts every 30 s by default, which would let a slow request live that long.
+      connectionsCheckingInterval: Math.max(
+        50,
+        Math.min(1000, Math.floor(config.HTTP_HEADERS_TIMEOUT_MS / 4)),
+      ),
+    },
   }).withTypeProvider<ZodTypeProvider>();
+  app.server.maxConnections = config.HTTP_MAX_CONNECTIONS;
+  app.server.maxHeadersCount = 100;
 
   app.addHook('onRequest', securityHeaders({ https: config.PUBLIC_BASE_URL.startsWith('https:') }));
   app.setValidatorCompiler(validatorCompiler);

@@ -140,6 +140,12 @@ const envSchema = z.object({
   LOGIN_MAX_FAILURES: int(10, 1, 10_000),
   LOGIN_MAX_FAILURES_PER_ACCOUNT: int(100, 1, 1_000_000),
   DB_POOL_MAX: int(20, 1, 500),
+  HTTP_REQUEST_TIMEOUT_MS: int(30_000, 100, 3_600_000),
+  HTTP_HEADERS_TIMEOUT_MS: int(10_000, 100, 3_600_000),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: int(5_000, 100, 3_600_000),
+  HTTP_IDLE_TIMEOUT_MS: int(60_000, 100, 3_600_000),
+  HTTP_MAX_CONNECTIONS: int(2_000, 1, 1_000_000),
+  HTTP_MAX_REQUESTS_PER_SOCKET: int(1_000, 0, 1_000_000),
   DB_STATEMENT_TIMEOUT_MS: int(5000, 0, 3_600_000),
   DB_LOCK_TIMEOUT_MS: int(3000, 0, 3_600_000),
   DB_CONNECT_TIMEOUT_MS: int(5000, 1, 600_000),
@@ -196,6 +202,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   if (e.MAIL_SERVER !== undefined && e.SMTP_URL !== undefined) {
     problems.push('SMTP_URL: give either SMTP_URL or MAIL_SERVER, not both');
+  }
+  if (e.HTTP_HEADERS_TIMEOUT_MS > e.HTTP_REQUEST_TIMEOUT_MS) {
+    problems.push('HTTP_HEADERS_TIMEOUT_MS: must not exceed HTTP_REQUEST_TIMEOUT_MS');
   }
   if (problems.length > 0) throw new ConfigError(problems);
 
