@@ -32,25 +32,32 @@ export function isSerializationFailure(err: unknown): boolean {
   return code === '40001' || code === '40P01';
 }
 
-const UNAVAILABLE_CODES = new Set([
-  '57P01',
-  '57P02',
-  '57P03',
-  '53300',
-  '08000',
-  '08001',
-  '08003',
-  '08004',
-  '08006',
+// admin_shutdown, crash_shutdown, cannot_connect_now (starting up, shutting down, recovery, not accepting
+// connections), too_many_connections; and the whole class 08 (connection exceptions).
+const UNAVAILABLE_CODES = new Set(['57P01', '57P02', '57P03', '53300']);
+const isConnectionException = (code: string) => /^08[0-9A-Z]{3}$/.test(code);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EADDRNOTAVAIL',
 ]);
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);
 
 /** True when the database cannot be reached (as opposed to a query that failed). */
 export function isDatabaseUnavailable(err: unknown): boolean {
   let cur: unknown = err;
   for (let depth = 0; depth < 5 && typeof cur === 'object' && cur !== null; depth++) {
     const e = cur as { code?: string; message?: string; cause?: unknown; errors?: unknown[] };
-    if (e.code && (UNAVAILABLE_CODES.has(e.code) || NETWORK_CODES.has(e.code))) return true;
+    if (
+      e.code &&
+      (UNAVAILABLE_CODES.has(e.code) || isConnectionException(e.code) || NETWORK_CODES.has(e.code))
+    )
+      return true;
     if (
       typeof e.message === 'string' &&
       /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/.test(
