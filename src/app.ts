@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { STATUS_CODES } from 'node:http';
@@ -15,6 +14,7 @@ import { AppError, RequestValidationError } from './http/errors.js';
 import { jsonDepthExceeded, locateJsonError, MAX_JSON_DEPTH } from './http/json-errors.js';
 import { openapiTransform, openapiTransformObject } from './http/openapi.js';
 import { securityHeaders } from './http/security-headers.js';
+import { metricsRoutes, observability, requestIdFrom } from './http/metrics.js';
 import { validatorCompiler } from './http/validation.js';
 import { clientKey, rateLimitStoreClass } from './modules/auth/auth.rate-limit.js';
 import { authRoutes } from './modules/auth/auth.routes.js';
@@ -112,7 +112,8 @@ export async function buildApp(deps: Deps) {
   const app = Fastify({
     loggerInstance: deps.log,
     bodyLimit: BODY_LIMIT,
-    genReqId: () => randomUUID(),
+    requestIdHeader: false,
+    genReqId: requestIdFrom,
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 200, querystringParser: parseQuery },
     forceCloseConnections: 'idle',
     // request.ip (limits, throttles, logs) is the X-Forwarded-For client only behind these proxies.
@@ -137,6 +138,7 @@ export async function buildApp(deps: Deps) {
   app.server.maxHeadersCount = 100;
 
   app.addHook('onRequest', securityHeaders({ https: config.PUBLIC_BASE_URL.startsWith('https:') }));
+  await app.register(observability, { metrics: deps.metrics });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
@@ -332,6 +334,7 @@ export async function buildApp(deps: Deps) {
 
   const ctx: RouteContext = { deps, guards: createAuthGuards(deps.db, deps.tokens) };
   await app.register(healthRoutes, ctx);
+  await app.register(metricsRoutes, ctx);
   await app.register(authRoutes, ctx);
   await app.register(genresRoutes, ctx);
   await app.register(booksRoutes, ctx);

@@ -150,6 +150,7 @@ const envSchema = z.object({
   DB_LOCK_TIMEOUT_MS: int(3000, 0, 3_600_000),
   DB_CONNECT_TIMEOUT_MS: int(5000, 1, 600_000),
   DB_LONG_STATEMENT_TIMEOUT_MS: int(120_000, 0, 3_600_000),
+  METRICS_TOKEN: optionalString,
 });
 
 type Env = z.infer<typeof envSchema>;
@@ -199,6 +200,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   if (isProduction && e.SECRET_KEY === undefined) {
     problems.push('SECRET_KEY: required when NODE_ENV=production');
+  }
+  if (e.METRICS_TOKEN !== undefined && e.METRICS_TOKEN.length < 16) {
+    problems.push('METRICS_TOKEN: must be at least 16 characters');
   }
   if (e.MAIL_SERVER !== undefined && e.SMTP_URL !== undefined) {
     problems.push('SMTP_URL: give either SMTP_URL or MAIL_SERVER, not both');

@@ -5,6 +5,7 @@ import { createDb, createPool, type Db } from './db/client.js';
 import { createMailer, type Mailer } from './emails/mailer.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { createPgCounterStore, type CounterStore } from './modules/auth/auth.rate-limit.js';
+import { createMetrics, type Metrics } from './lib/metrics.js';
 import { createAccessTokens, type AccessTokens } from './modules/auth/auth.tokens.js';
 
 /** Everything the app and the worker need, built once; no container, just an object. */
@@ -18,6 +19,7 @@ export interface Deps {
   mailer: Mailer;
   /** Rate-limit and throttle counters, shared by every process on the database. */
   counters: CounterStore;
+  metrics: Metrics;
 }
 
 export function createDeps(
@@ -37,7 +39,7 @@ export function createDeps(
   const db = overrides.db ?? createDb(pool);
   return {
     config,
-    log,
+    log: overrides.log ?? log,
     pool,
     db,
     clock,
@@ -46,6 +48,7 @@ export function createDeps(
       createAccessTokens(config.SECRET_KEY, config.ACCESS_TOKEN_EXPIRE_MINUTES, () => clock.now()),
     mailer: overrides.mailer ?? createMailer(config, log),
     counters: overrides.counters ?? createPgCounterStore(db),
+    metrics: overrides.metrics ?? createMetrics({ pool }),
   };
 }
 

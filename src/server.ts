@@ -43,6 +43,7 @@ async function main() {
       localQueueSize: config.WORKER_LOCAL_QUEUE,
       cronItems,
     });
+    deps.metrics.observeWorker(runner);
   }
 
   let closing = false;

@@ -33,6 +33,7 @@ async function main() {
     localQueueSize: config.WORKER_LOCAL_QUEUE,
     cronItems,
   });
+  deps.metrics.observeWorker(runner);
   log.info({ concurrency: config.WORKER_CONCURRENCY }, 'worker started');
 
   let closing = false;

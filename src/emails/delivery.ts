@@ -15,7 +15,7 @@ export type DeliveryOutcome = 'sent' | 'already-sent' | 'skipped';
  * (derived from the cause), so the receiving side can tell.
  */
 export async function deliverEmail(
-  deps: Pick<Deps, 'db' | 'mailer' | 'log'>,
+  deps: Pick<Deps, 'db' | 'mailer' | 'log'> & Partial<Pick<Deps, 'metrics'>>,
   cause: string,
   compose: () => Promise<OutgoingEmail | null>,
 ): Promise<DeliveryOutcome> {
@@ -36,12 +36,14 @@ export async function deliverEmail(
   try {
     ({ messageId } = await deps.mailer.send(message));
   } catch (err) {
+    deps.metrics?.emails.inc({ outcome: 'failed' });
     deps.log.warn(
       { cause, to: message.to, reason: err instanceof Error ? err.message : String(err) },
       'e-mail delivery failed; the job will be retried',
     );
     throw err;
   }
+  deps.metrics?.emails.inc({ outcome: 'sent' });
   await deps.db
     .insert(emailDeliveries)
     .values({ cause, recipient: message.to, subject: message.subject, messageId })

@@ -58,8 +58,8 @@ export async function changeStock(
   return { book, stockChangeId, waveId, notified };
 }
 
-export function createStockService(deps: Pick<Deps, 'db' | 'clock' | 'config' | 'log'>) {
-  const { db, clock, config, log } = deps;
+export function createStockService(deps: Pick<Deps, 'db' | 'clock' | 'config' | 'log' | 'metrics'>) {
+  const { db, clock, config, log, metrics } = deps;
 
   return {
     async setStock(bookId: number, quantity: number, changedBy: number): Promise<BookRow> {
@@ -70,6 +70,7 @@ export function createStockService(deps: Pick<Deps, 'db' | 'clock' | 'config' | 
         return changeStock(tx, { bookId, quantity, changedBy, at: clock.now(), storeUrl: config.STORE_URL });
       });
       if (result.notified > 0) {
+        metrics.restockBroadcastSize.observe(result.notified);
         log.info(
           {
             bookId,
