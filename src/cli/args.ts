@@ -102,8 +102,7 @@ export async function runCommand(body: () => Promise<void>): Promise<never> {
     process.exit(0);
   } catch (err) {
     process.stderr.write(`Error: ${describeFailure(err)}\n`);
-    if (process.env.DEBUG_CLI === '1' && err instanceof Error && err.stack)
-      process.stderr.write(`${err.stack}\n`);
+    if (process.env.DEBUG_CLI === '1') console.error(err);
     process.exit(err instanceof CliError ? err.exitCode : 1);
   }
 }

@@ -15,6 +15,7 @@ const COMMANDS: Record<string, string> = {
   'db:migrate': 'src/db/migrate-cli.ts',
   'db:seed': 'src/db/seed.ts',
   'admin:create': 'src/cli/admin-create.ts',
+  'catalog:import': 'src/cli/catalog-import.ts',
   'bench:restock': 'scripts/bench-restock.ts',
   'bench:checkout': 'scripts/bench-checkout.ts',
   'bench:catalog': 'scripts/bench-catalog.ts',
@@ -74,8 +75,8 @@ describe('every command answers --help with its usage and does nothing else', ()
     it(`npm run ${name} -- --help (and -h) prints usage, exits 0 and touches neither database nor DATA_DIR`, async () => {
       const dataDir = mkdtempSync(path.join(tmpdir(), 'bookstore-cli-help-'));
       const env = { DATABASE_URL: emptyUrl, DATA_DIR: dataDir, SECRET_KEY: TEST_SECRET, NODE_ENV: 'test' };
-      for (const flag of ['--help', '-h']) {
-        const result = await run(file, [flag], env);
+      const results = await Promise.all(['--help', '-h'].map((flag) => run(file, [flag], env)));
+      for (const result of results) {
         expect(result.code).toBe(0);
         expect(result.stdout).toMatch(/^usage: npm (run |start)/);
         expect(result.stdout.split('\n').length).toBeGreaterThan(2);
@@ -83,27 +84,34 @@ describe('every command answers --help with its usage and does nothing else', ()
       }
       expect(await tablesIn(emptyUrl)).toEqual([]);
       expect(readdirSync(dataDir)).toEqual([]);
-    });
+    }, 120_000);
   }
 });
 
 describe('command-line errors', () => {
   it('an unknown option is one line on stderr and exit 2, before any work', async () => {
-    for (const file of [COMMANDS['db:seed']!, COMMANDS['db:migrate']!, COMMANDS['bench:restock']!]) {
-      const dataDir = mkdtempSync(path.join(tmpdir(), 'bookstore-cli-bad-'));
-      const result = await run(file, ['--frobnicate'], { DATABASE_URL: emptyUrl, DATA_DIR: dataDir });
+    const files = [COMMANDS['db:seed']!, COMMANDS['db:migrate']!, COMMANDS['bench:restock']!];
+    const results = await Promise.all(
+      files.map((file) =>
+        run(file, ['--frobnicate'], {
+          DATABASE_URL: emptyUrl,
+          DATA_DIR: mkdtempSync(path.join(tmpdir(), 'bookstore-cli-bad-')),
+        }),
+      ),
+    );
+    for (const result of results) {
       expect(result.code).toBe(2);
       expect(result.stdout).toBe('');
       expect(result.stderr).toMatch(/^Error: Unknown option '--frobnicate' \(usage: npm .* -- --help\)\n$/);
     }
     expect(await tablesIn(emptyUrl)).toEqual([]);
-  });
+  }, 120_000);
 
   it('a bad option value names the option (bench:restock used to print a stack trace)', async () => {
     const result = await run(COMMANDS['bench:restock']!, ['--waiting', 'many'], { DATABASE_URL: emptyUrl });
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/^Error: --waiting must be an integer between 1 and \d+ .*\n$/);
-  });
+  }, 120_000);
 
   it('an unreachable database is one clear line, not a stack trace', async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'bookstore-cli-down-'));
@@ -119,5 +127,5 @@ describe('command-line errors', () => {
         /^Error: cannot reach the database \(.*ECONNREFUSED.*\); check DATABASE_URL\n$/,
       );
     }
-  });
+  }, 120_000);
 });
