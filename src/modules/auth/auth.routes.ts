@@ -143,6 +143,7 @@ export const authRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { dep
       config: { rateLimit },
       schema: {
         tags: ['auth'],
+        operationId: 'verifyEmail',
         summary: 'Confirm an e-mail address with the token of a verification link',
         description:
           `Registration (and POST /auth/verify-email/resend) e-mails a link \`\${STORE_URL}/verify-email?token=…\`, ` +
@@ -150,7 +151,11 @@ export const authRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { dep
           '400 AUTH_VERIFY_TOKEN_INVALID for an unknown, used or expired token. Logging in never requires a ' +
           'verified address; an unverified one only loses its password when its address is signed in with Google.',
         body: verifyEmailBody,
-        response: { 200: messageResponse, ...errorResponses(400, 422, 429) },
+        response: { 200: messageResponse, ...errorResponses(400, 413, 415, 422, 429) },
+        responseDescriptions: {
+          200: 'The address is verified',
+          400: 'Unknown, used or expired token (AUTH_VERIFY_TOKEN_INVALID)',
+        },
       },
     },
     async (request) => {
@@ -165,6 +170,7 @@ export const authRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { dep
       config: { rateLimit: accountEmailRateLimit },
       schema: {
         tags: ['auth'],
+        operationId: 'resendVerificationEmail',
         summary: 'Send the verification e-mail again',
         description:
           'Always 202 with the same body, whether or not an account with this address exists or needs ' +
@@ -172,7 +178,8 @@ export const authRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { dep
           `At most ${ACCOUNT_EMAILS_PER_ADDRESS_PER_HOUR} account e-mails per address and hour; ` +
           'ACCOUNT_EMAIL_RATE_LIMIT_PER_HOUR requests per client address and hour (429).',
         body: emailBody,
-        response: { 202: messageResponse, ...errorResponses(422, 429) },
+        response: { 202: messageResponse, ...errorResponses(413, 415, 422, 429) },
+        responseDescriptions: { 202: 'Accepted; the same answer whether or not the e-mail goes out' },
       },
     },
     async (request, reply) => {
@@ -190,6 +197,7 @@ export const authRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { dep
       config: { rateLimit: accountEmailRateLimit },
       schema: {
         tags: ['auth'],
+        operationId: 'requestPasswordReset',
         summary: 'Ask for a password-reset e-mail',
         description:
           `E-mails a link \`\${STORE_URL}/reset-password?token=…\`, valid ${PASSWORD_RESET_VALID_HOURS} hour ` +
@@ -198,7 +206,8 @@ export const authRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { dep
           `${ACCOUNT_EMAILS_PER_ADDRESS_PER_HOUR} account e-mails per address and hour; ` +
           'ACCOUNT_EMAIL_RATE_LIMIT_PER_HOUR requests per client address and hour (429).',
         body: emailBody,
-        response: { 202: messageResponse, ...errorResponses(422, 429) },
+        response: { 202: messageResponse, ...errorResponses(413, 415, 422, 429) },
+        responseDescriptions: { 202: 'Accepted; the same answer whether or not an account exists' },
       },
     },
     async (request, reply) => {
@@ -215,13 +224,18 @@ export const authRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { dep
       config: { rateLimit },
       schema: {
         tags: ['auth'],
+        operationId: 'confirmPasswordReset',
         summary: 'Set a new password with the token of a reset link',
         description:
           'The new password (8 to 256 characters) replaces the old one; the token is used up, as are the ' +
           "account's other reset links; every session of the account ends (all refresh tokens revoked); the " +
           'address counts as verified. 400 AUTH_RESET_TOKEN_INVALID for an unknown, used or expired token.',
         body: passwordResetConfirmBody,
-        response: { 200: messageResponse, ...errorResponses(400, 422, 429) },
+        response: { 200: messageResponse, ...errorResponses(400, 413, 415, 422, 429) },
+        responseDescriptions: {
+          200: 'The password is changed and every session ended',
+          400: 'Unknown, used or expired token (AUTH_RESET_TOKEN_INVALID)',
+        },
       },
     },
     async (request) => {
