@@ -151,6 +151,8 @@ const envSchema = z.object({
   DB_CONNECT_TIMEOUT_MS: int(5000, 1, 600_000),
   DB_LONG_STATEMENT_TIMEOUT_MS: int(120_000, 0, 3_600_000),
   METRICS_TOKEN: optionalString,
+  NOTIFICATION_STREAMS_PER_USER: int(5, 1, 1000),
+  NOTIFICATION_STREAMS_MAX: int(1000, 1, 1_000_000),
 });
 
 type Env = z.infer<typeof envSchema>;

@@ -2,6 +2,7 @@ import { PassThrough } from 'node:stream';
 import pg from 'pg';
 import { z } from 'zod';
 import type { Deps } from '../../deps.js';
+import { AppError } from '../../http/errors.js';
 import {
   activeUserIds,
   findNotificationsAfter,
@@ -19,6 +20,8 @@ interface Subscriber {
   /** Highest id pushed (or present at connect time): where a catch-up after a lost listener starts. */
   lastId: number;
   sent: Set<number>;
+  /** Gives its slot back (idempotent). */
+  release: () => void;
 }
 
 const wavePayload = z.object({ wave_id: z.int() });
@@ -43,7 +46,33 @@ export interface NotificationHubOptions {
   accountCheckMs?: number;
   /** Runs after a new stream has read where it starts and before it is registered (a seam for tests). */
   afterBaseline?: (userId: number) => Promise<void>;
+  /** Open streams one account may have (429 beyond); each holds a socket and a share of every broadcast. */
+  maxStreamsPerUser?: number;
+  /** Open streams in this process (503 beyond). */
+  maxStreams?: number;
 }
+
+const RETRY_AFTER_SECONDS = '10';
+
+const perUserLimit = (max: number) =>
+  new AppError(
+    429,
+    `Too many open notification streams for this account (at most ${max}); close one first`,
+    'STREAM_LIMIT_REACHED',
+    undefined,
+    undefined,
+    { 'Retry-After': RETRY_AFTER_SECONDS },
+  );
+
+const processLimit = () =>
+  new AppError(
+    503,
+    'Too many open notification streams on this server; retry later',
+    'SERVICE_UNAVAILABLE',
+    undefined,
+    undefined,
+    { 'Retry-After': RETRY_AFTER_SECONDS },
+  );
 
 export function createNotificationHub(
   deps: Pick<Deps, 'db' | 'pool' | 'log' | 'config'>,
@@ -59,7 +88,12 @@ export function createNotificationHub(
   const heartbeatMs = opts.heartbeatMs ?? 15_000;
   const reconnectMs = opts.reconnectMs ?? 1_000;
   const accountCheckMs = opts.accountCheckMs ?? 5_000;
+  const maxStreamsPerUser = opts.maxStreamsPerUser ?? deps.config.NOTIFICATION_STREAMS_PER_USER;
+  const maxStreams = opts.maxStreams ?? deps.config.NOTIFICATION_STREAMS_MAX;
   const byUser = new Map<number, Set<Subscriber>>();
+  /** Streams open or being opened, in total and per account: the slots the limits count. */
+  let slotsTaken = 0;
+  const slotsByUser = new Map<number, number>();
   let listener: pg.Client | undefined;
   let connecting: Promise<void> | undefined;
   let reconnectTimer: NodeJS.Timeout | undefined;
@@ -69,6 +103,24 @@ export function createNotificationHub(
   let closed = false;
 
   const subscribers = () => [...byUser.values()].flatMap((set) => [...set]);
+
+  /** Takes a slot at once (before any await), so that concurrent opens cannot pass the limits together. */
+  function takeSlot(userId: number): () => void {
+    const mine = slotsByUser.get(userId) ?? 0;
+    if (mine >= maxStreamsPerUser) throw perUserLimit(maxStreamsPerUser);
+    if (slotsTaken >= maxStreams) throw processLimit();
+    slotsByUser.set(userId, mine + 1);
+    slotsTaken += 1;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      slotsTaken -= 1;
+      const left = (slotsByUser.get(userId) ?? 1) - 1;
+      if (left === 0) slotsByUser.delete(userId);
+      else slotsByUser.set(userId, left);
+    };
+  }
 
   function push(sub: Subscriber, row: NotificationRow) {
     if (sub.sent.has(row.id) || sub.stream.writableEnded) return;
@@ -207,6 +259,7 @@ export function createNotificationHub(
   }
 
   function remove(sub: Subscriber) {
+    sub.release();
     const set = byUser.get(sub.userId);
     set?.delete(sub);
     if (set?.size === 0) byUser.delete(sub.userId);
@@ -219,13 +272,20 @@ export function createNotificationHub(
      * replayed first; otherwise only new ones are pushed.
      */
     async subscribe(userId: number, o: { lastEventId?: number; unreadCount: number }): Promise<PassThrough> {
-      await ensureListening();
-      // Pending restock notifications are stored before the start point is read: they are not new to this stream.
-      if (o.lastEventId === undefined) await materializeForUser(db, { userId, storeUrl });
-      const afterId = o.lastEventId ?? (await latestNotificationId(db, userId));
-      await opts.afterBaseline?.(userId);
+      const release = takeSlot(userId);
+      let afterId: number;
+      try {
+        await ensureListening();
+        // Pending restock notifications are stored before the start point is read: they are not new to this stream.
+        if (o.lastEventId === undefined) await materializeForUser(db, { userId, storeUrl });
+        afterId = o.lastEventId ?? (await latestNotificationId(db, userId));
+        await opts.afterBaseline?.(userId);
+      } catch (err) {
+        release();
+        throw err;
+      }
       const stream = new PassThrough();
-      const sub: Subscriber = { userId, stream, lastId: afterId, sent: new Set() };
+      const sub: Subscriber = { userId, stream, lastId: afterId, sent: new Set(), release };
       let set = byUser.get(userId);
       if (!set) byUser.set(userId, (set = new Set()));
       set.add(sub);
@@ -252,7 +312,10 @@ export function createNotificationHub(
       closed = true;
       if (reconnectTimer) clearTimeout(reconnectTimer);
       stopTimers();
-      for (const sub of subscribers()) sub.stream.end();
+      for (const sub of subscribers()) {
+        sub.release();
+        sub.stream.end();
+      }
       byUser.clear();
       await connecting?.catch(() => {});
       const client = listener;

@@ -306,6 +306,98 @@ describe('GET /notifications/stream', () => {
   });
 });
 
+describe('limits on open streams', () => {
+  // Two servers, so that the streams one test leaves closing cannot count against the next one's limit.
+  let limited: TestContext;
+  let small: TestContext;
+  let url: string;
+  let smallUrl: string;
+  beforeAll(async () => {
+    limited = await startTestApp({ env: { NOTIFICATION_STREAMS_PER_USER: '2' } });
+    small = await startTestApp({ env: { NOTIFICATION_STREAMS_MAX: '3' } });
+    url = `${await limited.app.listen({ port: 0, host: '127.0.0.1' })}/notifications/stream`;
+    smallUrl = `${await small.app.listen({ port: 0, host: '127.0.0.1' })}/notifications/stream`;
+  });
+  afterAll(async () => {
+    await limited.close();
+    await small.close();
+  });
+
+  /** A request expected to be refused: its status, Retry-After and JSON body. */
+  const refusal = async (headers: Record<string, string>, at = url) => {
+    const res = await fetch(at, { headers });
+    return {
+      status: res.status,
+      retryAfter: res.headers.get('retry-after'),
+      body: await res.json(),
+    };
+  };
+
+  /** Opens until one is accepted (a closed stream frees its slot once the server sees the socket close). */
+  async function openWhenFree(headers: Record<string, string>, at = url) {
+    const deadline = Date.now() + 3000;
+    for (;;) {
+      const stream = openStream(at, headers);
+      const res = await stream.response;
+      if (res.statusCode === 200) return stream;
+      if (Date.now() > deadline) throw new Error(`still refused: ${res.statusCode}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  it('refuses a third stream of one account with 429 until one of its streams closes', async () => {
+    const reader = await createUser(limited);
+    const other = await createUser(limited);
+    const first = openStream(url, reader.auth);
+    const second = openStream(url, reader.auth);
+    expect((await first.response).statusCode).toBe(200);
+    expect((await second.response).statusCode).toBe(200);
+
+    expect(await refusal(reader.auth)).toEqual({
+      status: 429,
+      retryAfter: '10',
+      body: {
+        detail: 'Too many open notification streams for this account (at most 2); close one first',
+        code: 'STREAM_LIMIT_REACHED',
+      },
+    });
+    // Another account is not affected.
+    const others = openStream(url, other.auth);
+    expect((await others.response).statusCode).toBe(200);
+
+    first.close();
+    const again = await openWhenFree(reader.auth);
+    await again.waitFor((e) => e.some((x) => x.event === 'ready'));
+    for (const s of [second, again, others]) s.close();
+  });
+
+  it('lets at most the per-account limit through when one account opens many streams at once', async () => {
+    const reader = await createUser(limited);
+    const streams = Array.from({ length: 6 }, () => openStream(url, reader.auth));
+    const statuses = await Promise.all(streams.map(async (s) => (await s.response).statusCode));
+    expect(statuses.filter((s) => s === 200)).toHaveLength(2);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(4);
+    for (const s of streams) s.close();
+  });
+
+  it('answers 503 past the limit of the whole process, and serves again when streams close', async () => {
+    const readers = await Promise.all([1, 2, 3, 4].map(() => createUser(small)));
+    const open = [];
+    for (const reader of readers.slice(0, 3)) open.push(await openWhenFree(reader.auth, smallUrl));
+    expect(await refusal(readers[3]!.auth, smallUrl)).toEqual({
+      status: 503,
+      retryAfter: '10',
+      body: {
+        detail: 'Too many open notification streams on this server; retry later',
+        code: 'SERVICE_UNAVAILABLE',
+      },
+    });
+    open[0]!.close();
+    const admitted = await openWhenFree(readers[3]!.auth, smallUrl);
+    for (const s of [...open.slice(1), admitted]) s.close();
+  });
+});
+
 describe('POST /notifications/stream-ticket', () => {
   it('issues a 60-second ticket, stored hashed, that opens the stream exactly once', async () => {
     const reader = await createUser(t);

@@ -135,13 +135,14 @@ export const notificationsRoutes: FastifyPluginAsyncZod<RouteContext> = async (a
           'A `text/event-stream`: `ready` once ({unread_count}), then one `notification` event per new ' +
           'notification (id = notification id; `Last-Event-ID` replays the missed ones), and a comment line ' +
           'as heartbeat every 15 s. Authenticate with the bearer header, or `?ticket=` from ' +
-          '`POST /notifications/stream-ticket`.',
+          '`POST /notifications/stream-ticket`. An account may hold a few streams at once (429 ' +
+          '`STREAM_LIMIT_REACHED` beyond) and a server a bounded number in all (503 beyond).',
         security,
         querystring: streamQuery,
         produces: ['text/event-stream'],
         response: {
           200: z.unknown().meta({ description: 'The event stream (`text/event-stream`)' }),
-          ...errorResponses(401, 403, 422),
+          ...errorResponses(401, 403, 422, 429, 503),
         },
       },
     },
