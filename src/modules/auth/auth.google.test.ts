@@ -183,6 +183,21 @@ describe('GET /auth/google/callback', () => {
     expect(res.json().code).toBe('AUTH_OAUTH_ONLY_ACCOUNT');
   });
 
+  it('refuses a replayed state: a cookie and state are good for one callback only', async () => {
+    const { cookie, code, state, location } = await authorize();
+    expect((await callback({ code, state }, cookie)).statusCode).toBe(200);
+    const csrf = 'Google authentication failed: CSRF Warning! State not equal in request and response.';
+    // The same callback again, and with a fresh code the provider issued for the same state.
+    expect401(await callback({ code, state }, cookie), csrf, 'AUTH_OAUTH_FAILED');
+    const again = new URL((await fetch(location, { redirect: 'manual' })).headers.get('location')!);
+    expect(again.searchParams.get('state')).toBe(state);
+    expect401(
+      await callback({ code: again.searchParams.get('code')!, state }, cookie),
+      csrf,
+      'AUTH_OAUTH_FAILED',
+    );
+  });
+
   it('refuses a forged state, a missing state and a missing or tampered cookie with the CSRF message', async () => {
     const { cookie, code, state } = await authorize();
     const csrf = 'Google authentication failed: CSRF Warning! State not equal in request and response.';

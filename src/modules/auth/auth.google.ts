@@ -10,7 +10,12 @@ import {
   OidcUnavailableError,
   type IdTokenClaims,
 } from './auth.oidc.js';
-import { codeChallenge, createStateCookies, newOAuthState } from './auth.oauth-state.js';
+import {
+  codeChallenge,
+  createStateCookies,
+  newOAuthState,
+  STATE_MAX_AGE_SECONDS,
+} from './auth.oauth-state.js';
 import * as repo from './auth.repository.js';
 import { USER_INACTIVE, type AuthService } from './auth.service.js';
 import type { TokenResponse } from './auth.schemas.js';
@@ -77,8 +82,14 @@ export function createGoogleSignIn(deps: Deps, auth: AuthService) {
   ): Promise<TokenResponse> {
     assertConfigured();
     if (query.error !== undefined) throw oauthFailed(query.error_description ?? 'None');
-    const saved = cookies.parse(cookieHeader, clock.now());
+    const now = clock.now();
+    const saved = cookies.parse(cookieHeader, now);
     if (!saved || query.state === undefined || query.state !== saved.state) throw oauthFailed(CSRF);
+    // Single use: the first callback with a state consumes it (in the shared counters table, for the state's
+    // lifetime, then purged), so a replayed cookie and state are refused on every API process.
+    const stateKey = `oauth-state:${saved.state}`;
+    const uses = await deps.counters.hit([stateKey], STATE_MAX_AGE_SECONDS * 1000, now);
+    if ((uses.get(stateKey)?.count ?? Infinity) > 1) throw oauthFailed(CSRF);
     if (!query.code) throw oauthFailed('missing authorization code');
 
     let claims: IdTokenClaims;

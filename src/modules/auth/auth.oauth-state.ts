@@ -2,7 +2,8 @@ import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypt
 
 /**
  * The redirect flow's state, nonce and PKCE verifier, kept between GET /auth/google and its callback in a
- * signed HttpOnly cookie named `session` (as the reference's session middleware did): no server-side store.
+ * signed HttpOnly cookie named `session` (as the reference's session middleware did). The callback records the
+ * state as used (auth.google.ts), so that a cookie and state can be presented once only.
  */
 
 export const STATE_COOKIE = 'session';

@@ -278,7 +278,8 @@ export const authRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { dep
         operationId: 'finishGoogleSignIn',
         summary: 'Finish Google sign-in (Google redirects the browser here)',
         description:
-          'Checks `state` against the `session` cookie, exchanges the code, verifies the ID token and signs ' +
+          'Checks `state` against the `session` cookie (a state is good for one callback only: a replay is ' +
+          '401 AUTH_OAUTH_FAILED), exchanges the code, verifies the ID token and signs ' +
           'in: the account linked to this Google identity, else the account with that e-mail (which gets ' +
           'linked), else a new account without password.',
         querystring: googleCallbackQuery,
