@@ -76,8 +76,12 @@ export function isoDateTime(d: Date | null): string | null {
 }
 
 /** Renders a NUMERIC(10,2) value (string from the driver, or integer cents) with exactly two decimals. */
+const CANONICAL_MONEY = /^(?:0|[1-9]\d*)\.\d\d$/;
+
 export function formatMoney(value: string | number): string {
   if (typeof value === 'number') return centsToMoney(value);
+  // What PostgreSQL prints for NUMERIC(10,2): already in the wire form.
+  if (CANONICAL_MONEY.test(value)) return value;
   return centsToMoney(moneyToCents(value));
 }
 
