@@ -1,15 +1,17 @@
-import { and, asc, count, desc, eq, getTableColumns, gte, ilike, isNull, lte, sql } from 'drizzle-orm';
-import type { AnyPgColumn } from 'drizzle-orm/pg-core';
+import { and, asc, desc, eq, getTableColumns, gte, ilike, isNull, lte, type SQL, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
 import { reviews } from '../reviews/reviews.table.js';
-import { escapeLike } from './books.rules.js';
-import type { BookSort } from './books.schemas.js';
+import type { BookResponseRow, BookSort } from './books.schemas.js';
 import { books, type BookRow } from './books.table.js';
 
-const { searchVector: _searchVector, ...bookColumns } = getTableColumns(books);
+const {
+  searchVector: _searchVector,
+  authorUnaccented: _authorUnaccented,
+  ...bookColumns
+} = getTableColumns(books);
 
-/** A book row without its search vector (what the API reads). */
-export type Book = Omit<BookRow, 'searchVector'>;
+/** A book row without its search columns (what the API reads). */
+export type Book = Omit<BookRow, 'searchVector' | 'authorUnaccented'>;
 export type NewBook = typeof books.$inferInsert;
 export type BookPatch = Partial<
   Pick<
@@ -23,20 +25,56 @@ export async function findBookById(db: DbOrTx, id: number): Promise<BookRow | un
   return row;
 }
 
-/** The book with the sum and count of its live (not soft-deleted) review ratings. */
+/** The columns a BookResponse shows: reads fetch nothing else (no timestamps to parse, no search vector). */
+const responseColumns = {
+  id: books.id,
+  title: books.title,
+  author: books.author,
+  price: books.price,
+  isbn: books.isbn,
+  genreId: books.genreId,
+  description: books.description,
+  coverImageUrl: books.coverImageUrl,
+  publishDate: books.publishDate,
+  stockQuantity: books.stockQuantity,
+};
+
+/**
+ * The catalog reads are prepared once per database handle and run as named statements: no query building per
+ * request, and PostgreSQL parses each statement once per connection. Names are process-wide, one per SQL shape.
+ */
+const statementNames = new Map<string, string>();
+const preparedByDb = new WeakMap<DbOrTx, Map<string, unknown>>();
+
+function prepared<T>(db: DbOrTx, shape: string, build: (name: string) => T): T {
+  let byShape = preparedByDb.get(db);
+  if (!byShape) preparedByDb.set(db, (byShape = new Map<string, unknown>()));
+  let statement = byShape.get(shape) as T | undefined;
+  if (statement === undefined) {
+    let name = statementNames.get(shape);
+    if (name === undefined) statementNames.set(shape, (name = `books_read_${statementNames.size + 1}`));
+    statement = build(name);
+    byShape.set(shape, statement);
+  }
+  return statement;
+}
+
+/** The book with the sum and count of its live (not soft-deleted) review ratings, in one statement. */
 export async function findBookWithRatings(db: DbOrTx, id: number) {
-  const live = and(eq(reviews.bookId, books.id), isNull(reviews.deletedAt));
-  const [row] = await db
-    .select({
-      ...bookColumns,
-      ratingSum:
-        sql<number>`(SELECT coalesce(sum(${reviews.rating}), 0) FROM ${reviews} WHERE ${live})`.mapWith(
-          Number,
-        ),
-      reviewCount: sql<number>`(SELECT count(*) FROM ${reviews} WHERE ${live})`.mapWith(Number),
-    })
-    .from(books)
-    .where(eq(books.id, id));
+  const statement = prepared(db, 'detail', (name) =>
+    db
+      .select({
+        ...responseColumns,
+        ratingSum: sql<number>`coalesce(sum(${reviews.rating}), 0)::int`.mapWith(Number),
+        reviewCount: sql<number>`count(${reviews.id})::int`.mapWith(Number),
+      })
+      .from(books)
+      .leftJoin(reviews, and(eq(reviews.bookId, books.id), isNull(reviews.deletedAt)))
+      .where(eq(books.id, sql.placeholder('id')))
+      .groupBy(books.id)
+      .prepare(name),
+  );
+  const [row] = await statement.execute({ id });
   return row;
 }
 
@@ -60,71 +98,163 @@ export async function deleteBook(db: DbOrTx, id: number): Promise<boolean> {
   return rows.length > 0;
 }
 
-/** Case-insensitive substring match; a NUL cannot occur in stored text, so it matches nothing. */
-function authorContains(author: string) {
-  if (author.includes('\u0000')) return sql`false`;
-  return ilike(books.author, `%${escapeLike(author)}%`);
-}
-
 export interface BookSearch {
-  /** A `to_tsquery('simple', …)` expression; results are then ranked by relevance. */
-  tsquery?: string;
+  /** Search tokens (contract §5.1), all to match as prefixes, accents folded; results are ranked by relevance. */
+  searchTokens?: string[];
   genreId?: number;
   author?: string;
   minPrice?: string;
   maxPrice?: string;
-  /** Ignored when `tsquery` is set. */
+  /** Ignored when searching. */
   sort: BookSort;
   direction: 'asc' | 'desc';
   limit: number;
   offset: number;
 }
 
-/** One page of matching books and the number of all matches (two queries, run side by side). */
-export async function searchBooks(db: DbOrTx, s: BookSearch): Promise<{ rows: Book[]; total: number }> {
-  const query = s.tsquery === undefined ? undefined : sql`to_tsquery('simple', ${s.tsquery})`;
-  const where = and(
-    query && sql`${books.searchVector} @@ ${query}`,
-    s.genreId === undefined ? undefined : eq(books.genreId, s.genreId),
-    s.author === undefined ? undefined : authorContains(s.author),
-    s.minPrice === undefined ? undefined : gte(books.price, s.minPrice),
-    s.maxPrice === undefined ? undefined : lte(books.price, s.maxPrice),
-  );
+type SearchParams = Record<string, string | number | string[]>;
 
-  const dir = s.direction === 'asc' ? asc : desc;
-  let page;
-  if (query) {
-    page = db
-      .select(bookColumns)
-      .from(books)
-      .where(where)
-      .orderBy(desc(sql`ts_rank(${books.searchVector}, ${query})`), asc(books.id));
-  } else if (s.sort === 'avg_rating') {
-    const ratings = db
-      .select({ bookId: reviews.bookId, avgRating: sql<string>`avg(${reviews.rating})`.as('avg_rating') })
-      .from(reviews)
-      .where(isNull(reviews.deletedAt))
-      .groupBy(reviews.bookId)
-      .as('ratings');
-    page = db
-      .select(bookColumns)
-      .from(books)
-      .leftJoin(ratings, eq(ratings.bookId, books.id))
-      .where(where)
-      .orderBy(sql`${ratings.avgRating} ${sql.raw(s.direction)} NULLS LAST`, asc(books.id));
-  } else {
-    const column: Record<Exclude<BookSort, 'avg_rating'>, AnyPgColumn> = {
-      title: books.title,
-      price: books.price,
-      date: books.publishDate,
-      created_at: books.createdAt,
-    };
-    page = db.select(bookColumns).from(books).where(where).orderBy(dir(column[s.sort]), asc(books.id));
+/**
+ * The search query, computed once per statement (an uncorrelated subquery) from the tokens: accents folded, each
+ * token a prefix, all AND-ed (migration 0008).
+ */
+const searchQuery = sql`(SELECT books_search_query(${sql.placeholder('tokens')}::text[]))`;
+
+/** The filters of a search as SQL with placeholders, and the shape (which filters are present) they give. */
+function searchFilters(s: BookSearch) {
+  const params: SearchParams = { limit: s.limit, offset: s.offset };
+  const shape: string[] = [];
+  const conditions: (SQL | undefined)[] = [];
+  if (s.searchTokens !== undefined) {
+    params.tokens = s.searchTokens;
+    shape.push('q');
+    conditions.push(sql`${books.searchVector} @@ ${searchQuery}`);
   }
+  if (s.genreId !== undefined) {
+    params.genreId = s.genreId;
+    shape.push('genre');
+    conditions.push(eq(books.genreId, sql.placeholder('genreId')));
+  }
+  if (s.author !== undefined) {
+    // Case-insensitive substring match; a NUL cannot occur in stored text, so it matches nothing.
+    if (s.author.includes('\u0000')) {
+      shape.push('nothing');
+      conditions.push(sql`false`);
+    } else {
+      // Accent-insensitive too: the pattern is folded (then escaped) by books_author_pattern, once per query.
+      params.author = s.author;
+      shape.push('author');
+      conditions.push(
+        ilike(books.authorUnaccented, sql`(SELECT books_author_pattern(${sql.placeholder('author')}))`),
+      );
+    }
+  }
+  if (s.minPrice !== undefined) {
+    params.minPrice = s.minPrice;
+    shape.push('min');
+    conditions.push(gte(books.price, sql.placeholder('minPrice')));
+  }
+  if (s.maxPrice !== undefined) {
+    params.maxPrice = s.maxPrice;
+    shape.push('max');
+    conditions.push(lte(books.price, sql.placeholder('maxPrice')));
+  }
+  return { params, shape: shape.join(','), where: and(...conditions) };
+}
 
-  const [rows, [counted]] = await Promise.all([
-    page.limit(s.limit).offset(s.offset),
-    db.select({ total: count() }).from(books).where(where),
-  ]);
-  return { rows, total: counted?.total ?? 0 };
+/** The sort key of each list order (the relevance order of a search is built apart). */
+function sortKey(sort: BookSort, ratings: { avgRating: SQL.Aliased<string> }): SQL {
+  switch (sort) {
+    case 'title':
+      return sql`${books.title}`;
+    case 'price':
+      return sql`${books.price}`;
+    case 'date':
+      return sql`${books.publishDate}`;
+    case 'created_at':
+      return sql`${books.createdAt}`;
+    case 'avg_rating':
+      return sql`${ratings.avgRating}`;
+  }
+}
+
+function buildSearch(db: DbOrTx, s: BookSearch, where: SQL | undefined, name: string) {
+  const limit = sql.placeholder('limit');
+  const offset = sql.placeholder('offset');
+  if (s.searchTokens !== undefined) {
+    // Relevance order. The matches are computed once (a CTE used twice is materialised): the page and the total
+    // come from the same scan of the GIN index.
+    const matches = db.$with('matches').as(
+      db
+        .select({
+          id: books.id,
+          rank: sql<number>`ts_rank(${books.searchVector}, ${searchQuery})`.as('rank'),
+        })
+        .from(books)
+        .where(where),
+    );
+    const totals = db
+      .select({ total: sql<number>`count(*)::int`.as('total') })
+      .from(matches)
+      .as('totals');
+    const page = db
+      .select({ id: matches.id, rank: matches.rank })
+      .from(matches)
+      .orderBy(desc(matches.rank), asc(matches.id))
+      .limit(limit)
+      .offset(offset)
+      .as('page');
+    return db
+      .with(matches)
+      .select({ total: totals.total, ...responseColumns })
+      .from(totals)
+      .leftJoinLateral(page, sql`true`)
+      .leftJoin(books, eq(books.id, page.id))
+      .orderBy(desc(page.rank), asc(page.id))
+      .prepare(name);
+  }
+  // Sorted list: the page's ids are found first (for the title, price and date sorts an index-only scan of the
+  // sort index, so deep offsets skip index entries, not table rows), then only those rows are read.
+  const ratings = db
+    .select({ bookId: reviews.bookId, avgRating: sql<string>`avg(${reviews.rating})`.as('avg_rating') })
+    .from(reviews)
+    .where(isNull(reviews.deletedAt))
+    .groupBy(reviews.bookId)
+    .as('ratings');
+  const key = sortKey(s.sort, ratings);
+  const nulls = s.sort === 'avg_rating' ? sql` NULLS LAST` : sql``;
+  const dir = sql.raw(s.direction);
+  const inner = db.select({ id: books.id, key: sql`${key}`.as('sort_key') }).from(books);
+  const page = (s.sort === 'avg_rating' ? inner.leftJoin(ratings, eq(ratings.bookId, books.id)) : inner)
+    .where(where)
+    .orderBy(sql`${key} ${dir}${nulls}`, asc(books.id))
+    .limit(limit)
+    .offset(offset)
+    .as('page');
+  const totals = db
+    .select({ total: sql<number>`count(*)::int`.as('total') })
+    .from(books)
+    .where(where)
+    .as('totals');
+  return db
+    .select({ total: totals.total, ...responseColumns })
+    .from(totals)
+    .leftJoinLateral(page, sql`true`)
+    .leftJoin(books, eq(books.id, page.id))
+    .orderBy(sql`${page.key} ${dir}${nulls}`, asc(page.id))
+    .prepare(name);
+}
+
+/** One page of matching books and the number of all matches, in one statement. */
+export async function searchBooks(
+  db: DbOrTx,
+  s: BookSearch,
+): Promise<{ rows: BookResponseRow[]; total: number }> {
+  const { params, shape, where } = searchFilters(s);
+  const order = s.searchTokens === undefined ? `${s.sort} ${s.direction}` : 'rank';
+  const statement = prepared(db, `search:${shape}:${order}`, (name) => buildSearch(db, s, where, name));
+  const result = await statement.execute(params);
+  const rows: BookResponseRow[] = [];
+  for (const { total: _total, ...row } of result) if (row.id !== null) rows.push(row as BookResponseRow);
+  return { rows, total: result[0]?.total ?? 0 };
 }

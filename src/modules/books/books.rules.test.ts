@@ -179,4 +179,22 @@ describe('rating rounding', () => {
   ])('rounds %d/%d half-even to %d', (sum, count, expected) => {
     expect(roundHalfEvenRatio(sum, count, 1)).toBe(expected);
   });
+
+  it('gives the exact integer answer for every sum and count, also beyond double precision', () => {
+    const exact = (sum: bigint, count: bigint) => {
+      const scaled = sum * 10n;
+      let q = scaled / count;
+      const r = scaled % count;
+      if (2n * r > count || (2n * r === count && q % 2n === 1n)) q += 1n;
+      return Number(q) / 10;
+    };
+    for (let count = 1; count <= 60; count++)
+      for (let sum = count; sum <= 5 * count; sum++)
+        expect(roundHalfEvenRatio(sum, count, 1)).toBe(exact(BigInt(sum), BigInt(count)));
+    for (const [sum, count] of [
+      [4_503_599_627_370_495, 1_000_000_007],
+      [9_007_199_254_740_000, 2_251_799_813_685_248],
+    ] as const)
+      expect(roundHalfEvenRatio(sum, count, 1)).toBe(exact(BigInt(sum), BigInt(count)));
+  });
 });

@@ -30,16 +30,21 @@ export function normalizeIsbn(input: string | null | undefined): IsbnResult {
  * characters and `-`, gets a prefix marker, and all must match. Undefined when nothing searchable remains.
  */
 export function searchExpression(q: string): string | undefined {
+  return searchTokens(q)
+    ?.map((t) => `${t}:*`)
+    .join(' & ');
+}
+
+/**
+ * The tokens of that expression (before the prefix markers). PostgreSQL's `books_search_query` folds their
+ * accents as the search vector's are folded, and builds the same `tok:* & …` query from them.
+ */
+export function searchTokens(q: string): string[] | undefined {
   const tokens = q
     .split(/\s+/)
     .map((t) => t.replace(/[^\p{L}\p{N}_-]/gu, ''))
     .filter((t) => t !== '');
-  return tokens.length === 0 ? undefined : tokens.map((t) => `${t}:*`).join(' & ');
-}
-
-/** `%`, `_` and the escape character itself match literally in a LIKE pattern (contract §7.11). */
-export function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+  return tokens.length === 0 ? undefined : tokens;
 }
 
 export type DecimalInput =
@@ -110,6 +115,24 @@ export function compareDecimal(a: string, b: string): number {
  */
 export function roundHalfEvenRatio(sum: number, count: number, decimals = 1): number {
   const factor = 10 ** decimals;
+  if (Number.isSafeInteger(sum * factor) && Number.isSafeInteger(count) && count > 0) {
+    // Exact in doubles: integer quotient and remainder of safe integers.
+    const scaledN = sum * factor;
+    let qn = Math.floor(scaledN / count);
+    let rn = scaledN - qn * count;
+    // The division is rounded: step the quotient until the remainder is in 0..count-1.
+    while (rn < 0) {
+      qn -= 1;
+      rn += count;
+    }
+    while (rn >= count) {
+      qn += 1;
+      rn -= count;
+    }
+    const twiceN = 2 * rn;
+    if (twiceN > count || (twiceN === count && qn % 2 !== 0)) qn += 1;
+    return qn / factor;
+  }
   const scaled = BigInt(sum) * BigInt(factor);
   const n = BigInt(count);
   let q = scaled / n;

@@ -3,7 +3,7 @@ import { isForeignKeyViolation, isUniqueViolation } from '../../db/errors.js';
 import type { Deps } from '../../deps.js';
 import { conflict, notFound } from '../../http/errors.js';
 import * as repo from './books.repository.js';
-import { roundHalfEvenRatio, searchExpression } from './books.rules.js';
+import { roundHalfEvenRatio, searchTokens } from './books.rules.js';
 import {
   toBookResponse,
   type BookCreateBody,
@@ -50,19 +50,19 @@ function toPatch(body: BookUpdateBody): repo.BookPatch {
 export function createBooksService({ db, config }: Pick<Deps, 'db' | 'config'>) {
   return {
     async listBooks(query: BookListQuery) {
-      let tsquery: string | undefined;
+      let tokens: string[] | undefined;
       let sort = query.sort;
       let direction = query.sort_dir ?? DEFAULT_DIRECTION[query.sort];
       if (query.q !== undefined && query.q !== '') {
-        tsquery = searchExpression(query.q);
-        if (tsquery === undefined) {
+        tokens = searchTokens(query.q);
+        if (tokens === undefined) {
           // A search string without word characters searches nothing, and lists by title.
           sort = 'title';
           direction = 'asc';
         }
       }
       const { rows, total } = await repo.searchBooks(db, {
-        tsquery,
+        searchTokens: tokens,
         genreId: query.genre_id,
         author: query.author,
         minPrice: query.min_price,

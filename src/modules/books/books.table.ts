@@ -37,9 +37,14 @@ export const books = pgTable(
     updatedAt: timestamptz('updated_at')
       .notNull()
       .default(sql`now()`),
+    // Accents folded (immutable_unaccent, migration 0008): "bronte" finds "Brontë" and the reverse.
     searchVector: tsvector('search_vector').generatedAlwaysAs(
       (): SQL =>
-        sql`setweight(to_tsvector('simple', coalesce(${books.title}, '')), 'A') || setweight(to_tsvector('simple', coalesce(${books.author}, '')), 'B')`,
+        sql`setweight(to_tsvector('simple', immutable_unaccent(coalesce(${books.title}, ''))), 'A') || setweight(to_tsvector('simple', immutable_unaccent(coalesce(${books.author}, ''))), 'B')`,
+    ),
+    /** The author with accents folded, for the accent-insensitive `author` filter. */
+    authorUnaccented: text('author_unaccented').generatedAlwaysAs(
+      (): SQL => sql`immutable_unaccent(${books.author})`,
     ),
   },
   (t) => [
