@@ -87,6 +87,14 @@ async function main() {
   removeEmbeddedPostgresSignalHandlers();
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+  // npm (npm start) does not pass a SIGTERM on to its script: it exits and we would be reparented and keep running.
+  // Started by npm, the server stops gracefully as soon as npm is gone.
+  if (process.env.npm_lifecycle_event !== undefined) {
+    const parent = process.ppid;
+    setInterval(() => {
+      if (process.ppid !== parent) void shutdown('parent-exited');
+    }, 250).unref();
+  }
 
   await app.listen({ port: config.PORT, host: config.HOST });
 }

@@ -57,6 +57,13 @@ async function main() {
   removeEmbeddedPostgresSignalHandlers();
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+  // Started by npm (npm run worker), which does not pass SIGTERM on: stop gracefully once npm is gone.
+  if (process.env.npm_lifecycle_event !== undefined) {
+    const parent = process.ppid;
+    setInterval(() => {
+      if (process.ppid !== parent) void shutdown('parent-exited');
+    }, 250).unref();
+  }
   await runner.promise;
   if (!closing) {
     // graphile-worker stopped on its own: exit so that a supervisor restarts the worker.
