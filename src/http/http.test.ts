@@ -3,7 +3,8 @@ import { createAdmin, startTestApp, type TestContext } from '../../test/helpers.
 
 let t: TestContext;
 beforeAll(async () => {
-  t = await startTestApp();
+  // Six bodies per route from one address: more than the default hourly limit of the account e-mail routes.
+  t = await startTestApp({ env: { ACCOUNT_EMAIL_RATE_LIMIT_PER_HOUR: '100' } });
 });
 afterAll(() => t.close());
 
