@@ -186,8 +186,6 @@ describe('GET /uploads/<file>', () => {
       '/uploads/%2E%2E%2Fpackage.json',
       '/uploads/%2e%2e%2fpackage.json',
       '/uploads/..%5Cpackage.json',
-      '/uploads/..',
-      '/uploads/%2e%2e',
       '/uploads/.',
       '/uploads/%00',
       '/uploads/a%00.png',
@@ -195,6 +193,14 @@ describe('GET /uploads/<file>', () => {
       const res = await t.app.inject({ method: 'GET', url });
       expect(res.statusCode, url).toBe(404);
       expect(res.json(), url).toEqual({ detail: 'Not Found', code: 'HTTP_404' });
+    }
+    // The client resolves `/uploads/..` (and `%2e%2e`) to `/`: the root's pointer to the docs, never the folder.
+    const root = await t.app.inject({ method: 'GET', url: '/' });
+    for (const url of ['/uploads/..', '/uploads/%2e%2e']) {
+      const up = await t.app.inject({ method: 'GET', url });
+      expect(up.statusCode, url).toBe(200);
+      expect(up.body, url).toBe(root.body);
+      expect(up.json(), url).toHaveProperty('docs');
     }
   });
 });
