@@ -58,3 +58,21 @@ describe('configuration', () => {
     expect(() => loadConfig({ ...base, DB_CONNECT_TIMEOUT_MS: '0' })).toThrow(/DB_CONNECT_TIMEOUT_MS/);
   });
 });
+
+describe('restock policy settings', () => {
+  it('default to broadcast with a one-day hold, and refuse an unknown policy or a hold outside 10..604800', () => {
+    const c = loadConfig(base);
+    expect(c.RESTOCK_POLICY).toBe('broadcast');
+    expect(c.RESTOCK_HOLD_SECONDS).toBe(86400);
+    const fifo = loadConfig({ ...base, RESTOCK_POLICY: 'fifo', RESTOCK_HOLD_SECONDS: '600' });
+    expect([fifo.RESTOCK_POLICY, fifo.RESTOCK_HOLD_SECONDS]).toEqual(['fifo', 600]);
+    for (const bad of [
+      { RESTOCK_POLICY: 'lottery' },
+      { RESTOCK_HOLD_SECONDS: '9' },
+      { RESTOCK_HOLD_SECONDS: '604801' },
+      { RESTOCK_HOLD_SECONDS: 'a day' },
+    ]) {
+      expect(() => loadConfig({ ...base, ...bad })).toThrow(new RegExp(Object.keys(bad)[0]!));
+    }
+  });
+});

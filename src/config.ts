@@ -153,6 +153,8 @@ const envSchema = z.object({
   METRICS_TOKEN: optionalString,
   NOTIFICATION_STREAMS_PER_USER: int(5, 1, 1000),
   NOTIFICATION_STREAMS_MAX: int(1000, 1, 1_000_000),
+  RESTOCK_POLICY: z.enum(['broadcast', 'fifo']).default('broadcast'),
+  RESTOCK_HOLD_SECONDS: int(86_400, 10, 604_800),
 });
 
 type Env = z.infer<typeof envSchema>;

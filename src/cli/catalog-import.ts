@@ -109,6 +109,7 @@ async function main() {
     const started = performance.now();
     const summary = await writeImport(createDb(pool), rows, {
       storeUrl: config.STORE_URL,
+      restockDefaults: config,
       now: () => new Date(),
       onProgress: (n) => writing.update(n),
     });

@@ -23,6 +23,8 @@ export interface OutgoingEmail {
   /** Deterministic per cause (e.g. `<order-confirmation.42@bookstore.local>`), so a resend is recognisable. */
   messageId?: string;
   inline?: InlineImage[];
+  /** Extra header fields (e.g. List-Unsubscribe), set as given. */
+  headers?: Record<string, string>;
 }
 
 export type MailerMode = 'smtp' | 'mailbox' | 'suppressed';
@@ -30,9 +32,12 @@ export type MailerMode = 'smtp' | 'mailbox' | 'suppressed';
 /** One message for many recipients (a broadcast): everything but the recipient and the Message-ID. */
 export type BroadcastEmail = Omit<OutgoingEmail, 'to' | 'messageId'>;
 
+/** Header fields of one recipient only (e.g. that recipient's List-Unsubscribe link). */
+export type RecipientHeaders = Record<string, string>;
+
 /** A broadcast whose MIME body is built once; each send only adds the recipient's headers. */
 export interface PreparedEmail {
-  send(to: string, messageId: string): Promise<{ messageId: string }>;
+  send(to: string, messageId: string, headers?: RecipientHeaders): Promise<{ messageId: string }>;
 }
 
 export interface Mailer {
@@ -70,6 +75,7 @@ export async function composeMime(
     Subject: message.subject,
     'Message-ID': messageId,
     Date: new Date().toUTCString(),
+    ...message.headers,
   });
   const alternative = inline.length > 0 ? root.createChild('multipart/alternative') : root;
   alternative.createChild('text/plain; charset=utf-8').setContent(message.text);
@@ -87,6 +93,9 @@ export async function composeMime(
 // An address that can stand in a header as it is (printable ASCII, no spaces): nodemailer would write it unchanged.
 const PLAIN_ADDRESS = /^[\x21-\x7e]{1,254}$/;
 const PER_RECIPIENT_HEADERS = new Set(['to', 'date', 'message-id']);
+// A per-recipient header written as it is: a token name, and a printable ASCII value short enough for one line.
+const HEADER_NAME = /^[A-Za-z][A-Za-z0-9-]{0,60}$/;
+const PLAIN_HEADER_VALUE = /^[\x20-\x7e]{1,900}$/;
 
 /**
  * Builds the MIME message of a broadcast once and returns a function that writes it for one recipient: the same
@@ -97,7 +106,7 @@ const PER_RECIPIENT_HEADERS = new Set(['to', 'date', 'message-id']);
 export async function composeMimeTemplate(
   config: Config,
   message: BroadcastEmail,
-): Promise<(to: string, messageId: string) => Promise<Buffer>> {
+): Promise<(to: string, messageId: string, headers?: RecipientHeaders) => Promise<Buffer>> {
   const built = await composeMime(config, { ...message, to: 'template@invalid' }, '<template@invalid>');
   const cut = built.indexOf('\r\n\r\n');
   const kept: string[] = [];
@@ -109,11 +118,18 @@ export async function composeMimeTemplate(
     if (!dropping) kept.push(line);
   }
   const shared = Buffer.concat([Buffer.from(kept.join('\r\n'), 'latin1'), built.subarray(cut)]);
-  return async (to, messageId) => {
-    if (!PLAIN_ADDRESS.test(to) || !PLAIN_ADDRESS.test(messageId)) {
-      return composeMime(config, { ...message, to }, messageId);
+  return async (to, messageId, headers = {}) => {
+    const extra = Object.entries(headers);
+    if (
+      !PLAIN_ADDRESS.test(to) ||
+      !PLAIN_ADDRESS.test(messageId) ||
+      !extra.every(([k, v]) => HEADER_NAME.test(k) && PLAIN_HEADER_VALUE.test(v))
+    ) {
+      return composeMime(config, { ...message, to, headers: { ...message.headers, ...headers } }, messageId);
     }
-    const head = `To: ${to}\r\nMessage-ID: ${messageId}\r\nDate: ${new Date().toUTCString()}\r\n`;
+    const head =
+      `To: ${to}\r\nMessage-ID: ${messageId}\r\nDate: ${new Date().toUTCString()}\r\n` +
+      extra.map(([k, v]) => `${k}: ${v}\r\n`).join('');
     return Buffer.concat([Buffer.from(head, 'latin1'), shared]);
   };
 }
@@ -252,8 +268,12 @@ export function createMailer(config: Config, log: Logger): Mailer {
     async prepare(message) {
       const compose = await composeMimeTemplate(config, message);
       return {
-        async send(to, messageId) {
-          await deliver({ ...message, to, messageId }, messageId, await compose(to, messageId));
+        async send(to, messageId, headers) {
+          await deliver(
+            { ...message, to, messageId, headers: { ...message.headers, ...headers } },
+            messageId,
+            await compose(to, messageId, headers),
+          );
           return { messageId };
         },
       };

@@ -14,6 +14,13 @@ import {
 } from '../modules/auth/auth.jobs.js';
 import { ORDER_CONFIRMATION_TASK, orderConfirmationTask } from '../modules/orders/orders.jobs.js';
 import {
+  HOLD_SWEEP_TASK,
+  holdExpiryTask,
+  holdSweepCron,
+  holdSweepTask,
+} from '../modules/prebooks/prebooks.hold-jobs.js';
+import {
+  HOLD_EXPIRY_TASK,
   RESTOCK_BATCH_TASK,
   RESTOCK_EMAIL_TASK,
   RESTOCK_FANOUT_TASK,
@@ -33,8 +40,10 @@ export function taskList(deps: Deps): TaskList {
     [RATE_LIMIT_PURGE_TASK]: rateLimitPurgeTask(deps),
     [VERIFY_EMAIL_TASK]: verifyEmailTask(deps),
     [PASSWORD_RESET_EMAIL_TASK]: passwordResetEmailTask(deps),
+    [HOLD_EXPIRY_TASK]: holdExpiryTask(deps),
+    [HOLD_SWEEP_TASK]: holdSweepTask(deps),
   };
 }
 
 /** Recurring jobs (graphile-worker cron); each names a task of the table above. */
-export const cronItems: CronItem[] = [refreshTokenPurgeCron, rateLimitPurgeCron];
+export const cronItems: CronItem[] = [refreshTokenPurgeCron, rateLimitPurgeCron, holdSweepCron];

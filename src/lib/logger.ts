@@ -14,10 +14,10 @@ export function createLogger(config: Pick<Config, 'LOG_LEVEL'>): Logger {
     level: config.LOG_LEVEL,
     redact: ['req.headers.authorization', '*.password', '*.refresh_token'],
     serializers: {
-      // Fastify's request summary, with single-use secrets in the query string (stream tickets) masked.
+      // Fastify's request summary, with secrets in the query string (stream tickets, cancel links) masked.
       req: (req: RequestSummary) => ({
         method: req.method,
-        url: req.url?.replace(/([?&]ticket=)[^&]*/g, '$1[REDACTED]'),
+        url: req.url?.replace(/([?&](?:ticket|token)=)[^&]*/g, '$1[REDACTED]'),
         host: req.host,
         remoteAddress: req.ip,
         remotePort: req.socket?.remotePort,

@@ -1,3 +1,4 @@
+import type { Config } from '../../config.js';
 import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../../db/client.js';
@@ -295,7 +296,13 @@ const BATCH = 5000;
 export async function writeImport(
   db: Db,
   rows: ImportRow[],
-  opts: { storeUrl: string; now: () => Date; onProgress?: (done: number) => void },
+  opts: {
+    storeUrl: string;
+    now: () => Date;
+    onProgress?: (done: number) => void;
+    /** RESTOCK_POLICY / RESTOCK_HOLD_SECONDS for books without a policy of their own (default: broadcast). */
+    restockDefaults?: Pick<Config, 'RESTOCK_POLICY' | 'RESTOCK_HOLD_SECONDS'>;
+  },
 ): Promise<ImportSummary> {
   return db.transaction(async (tx) => {
     await tx.execute(sql`
@@ -350,13 +357,16 @@ export async function writeImport(
 
     let readersNotified = 0;
     for (const change of stockChanges.rows) {
-      const result = await changeStock(tx, {
-        bookId: change.id,
-        quantity: change.stock,
-        changedBy: null,
-        at: opts.now(),
-        storeUrl: opts.storeUrl,
-      });
+      const result = await changeStock(
+        tx,
+        {
+          RESTOCK_POLICY: 'broadcast',
+          RESTOCK_HOLD_SECONDS: 86_400,
+          ...opts.restockDefaults,
+          STORE_URL: opts.storeUrl,
+        },
+        { bookId: change.id, quantity: change.stock, changedBy: null, at: opts.now() },
+      );
       readersNotified += result.notified;
     }
 

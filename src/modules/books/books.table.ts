@@ -75,6 +75,12 @@ export const stockChanges = pgTable(
     oldQuantity: integer('old_quantity').notNull(),
     newQuantity: integer('new_quantity').notNull(),
     notifiedCount: integer('notified_count').notNull().default(0),
+    // Copies held for the readers it notified (restock policy `fifo`); 0 on `broadcast`.
+    heldCount: integer('held_count').notNull().default(0),
+    // The book's restock policy when the change was made.
+    policy: varchar('policy', { length: 20, enum: ['broadcast', 'fifo'] })
+      .notNull()
+      .default('broadcast'),
     createdAt: timestamptz('created_at')
       .notNull()
       .default(sql`now()`),

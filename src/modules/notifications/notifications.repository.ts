@@ -19,10 +19,15 @@ export async function announceWave(tx: DbOrTx, opts: { waveId: number }): Promis
   );
 }
 
+/** A timestamptz as the API writes datetimes: UTC with `Z`, microseconds only when not zero. */
+const isoUtc = (column: SQL) => sql`to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS')
+  || CASE WHEN extract(microseconds FROM ${column})::bigint % 1000000 = 0 THEN 'Z'
+          ELSE '.' || to_char(${column} AT TIME ZONE 'UTC', 'US') || 'Z' END`;
+
 /**
  * Stores the restock notifications not stored yet of the pre-bookings matching `scope` (an SQL condition on `p`,
  * the pre-bookings): one per pre-booking and wave, derived from the wave's row (the book as announced, the time
- * of the wave). A restock writes none of them: a wave of 100 000 readers costs nothing until a reader looks, and
+ * of the wave, and until when a copy is held when the wave holds one). A restock writes none of them: a wave of 100 000 readers costs nothing until a reader looks, and
  * then that reader's rows. Rows are inserted in the order of the waves, so ids grow with the time of the alert;
  * concurrent callers store each row once (the unique index), and an id is final once stored.
  */
@@ -31,10 +36,17 @@ async function materializeRestockNotifications(db: DbOrTx, scope: SQL, storeUrl:
     INSERT INTO ${notifications} (user_id, type, title, body, book_id, pre_booking_id, wave_id, data, created_at)
     SELECT p.user_id, 'restock',
            '''' || w.book_title || ''' is back in stock',
-           w.book_title || ' by ' || w.book_author || ' is available again. Order it before it sells out.',
+           CASE WHEN w.hold_until IS NULL
+             THEN w.book_title || ' by ' || w.book_author || ' is available again. Order it before it sells out.'
+             ELSE w.book_title || ' by ' || w.book_author || ' is available again. A copy is held for you until '
+                  || to_char(w.hold_until AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI')
+                  || ' UTC; after that it goes to the next reader in line.'
+           END,
            w.book_id, p.id, w.id,
            jsonb_build_object('book_id', w.book_id, 'stock_change_id', w.stock_change_id,
-                              'url', ${storeUrl}::text || '/books/' || w.book_id),
+                              'url', ${storeUrl}::text || '/books/' || w.book_id)
+             || CASE WHEN w.hold_until IS NULL THEN '{}'::jsonb
+                ELSE jsonb_build_object('hold_expires_at', ${isoUtc(sql`w.hold_until`)}) END,
            w.created_at
     FROM ${preBookings} p
     JOIN ${restockWaves} w ON w.id = p.wave_id

@@ -28,6 +28,8 @@ import {
   type OrderRow,
 } from './orders.repository.js';
 import type { AdminOrderResponse, OrderItemResponse, OrderResponse } from './orders.schemas.js';
+import { settleBookNow } from '../prebooks/prebooks.hold-jobs.js';
+import { holdsForCheckout } from '../prebooks/prebooks.holds.js';
 import { recordPreBookingConversions } from '../prebooks/prebooks.repository.js';
 
 export interface CheckoutRequest {
@@ -99,6 +101,18 @@ export function createOrdersService(deps: Pick<Deps, 'db' | 'config' | 'clock'>)
    * stock, empty the cart and enqueue the confirmation e-mail. Returns the order id.
    */
   async function placeOrder(req: CheckoutRequest): Promise<number> {
+    const expiredInCheckout: number[] = [];
+    return placeOrderTx(req, expiredInCheckout).catch(async (err: unknown) => {
+      // A refused checkout rolls back the hold expiries it found: they are passed on for good here, at once
+      // (otherwise the expiry job or the sweep would).
+      for (const bookId of expiredInCheckout) {
+        await settleBookNow({ db, clock, config }, bookId).catch(() => undefined);
+      }
+      throw err;
+    });
+  }
+
+  async function placeOrderTx(req: CheckoutRequest, expiredInCheckout: number[]): Promise<number> {
     return db.transaction(async (tx) => {
       const cartId = await lockCart(tx, req.userId);
       if (req.idempotencyKey !== undefined) {
@@ -116,13 +130,18 @@ export function createOrdersService(deps: Pick<Deps, 'db' | 'config' | 'clock'>)
       );
       const bookById = new Map(books.map((b) => [b.id, b]));
       if (cartLines.some((l) => !bookById.has(l.book_id))) throw itemsUnavailable();
+      // Copies held for notified readers (fifo) are not for sale to others; the buyer's own hold is theirs.
+      const holds = await holdsForCheckout(
+        tx,
+        { config, now: clock.now(), onExpired: (bookIds) => expiredInCheckout.push(...bookIds) },
+        books.map((b) => ({ id: b.id, title: b.title, author: b.author, stockQuantity: b.stock_quantity })),
+        req.userId,
+      );
+      const availableTo = (bookId: number) =>
+        Math.max(bookById.get(bookId)!.stock_quantity - (holds.get(bookId)?.heldForOthers ?? 0), 0);
       const shortages: StockShortage[] = cartLines
-        .filter((l) => bookById.get(l.book_id)!.stock_quantity < l.quantity)
-        .map((l) => ({
-          book_id: l.book_id,
-          requested: l.quantity,
-          available: bookById.get(l.book_id)!.stock_quantity,
-        }));
+        .filter((l) => availableTo(l.book_id) < l.quantity)
+        .map((l) => ({ book_id: l.book_id, requested: l.quantity, available: availableTo(l.book_id) }));
       if (shortages.length > 0) throw insufficientStock(shortages);
       if (paymentDeclined(req.forcePaymentFailure)) throw paymentFailed();
 
@@ -133,6 +152,7 @@ export function createOrdersService(deps: Pick<Deps, 'db' | 'config' | 'clock'>)
         unit_price: bookById.get(l.book_id)!.price,
       }));
       await insertOrderItems(tx, order.id, lines);
+      // Converts the buyer's notified pre-bookings of these books, which also consumes their held copy.
       await recordPreBookingConversions(tx, {
         userId: req.userId,
         orderId: order.id,

@@ -9,3 +9,8 @@ export const duplicatePreBooking = (): AppError =>
 export const preBookingNotFound = (): AppError => notFound('Pre-booking not found', 'PREBOOK_NOT_FOUND');
 export const alreadyCancelled = (): AppError =>
   conflict('Pre-booking is already cancelled', 'PREBOOK_ALREADY_CANCELLED');
+export const notRequeueable = (): AppError =>
+  conflict(
+    'Only a notified pre-booking whose hold expired, or on broadcast whose book is out of stock again, can be re-queued',
+    'PREBOOK_NOT_REQUEUEABLE',
+  );

@@ -9,13 +9,50 @@ import { messageIdFor } from '../../emails/layout.js';
 import { addJob } from '../../jobs/queue.js';
 import { books } from '../books/books.table.js';
 import { users } from '../users/users.table.js';
-import { renderRestockAlert, renderRestockEmail, restockSubject } from './prebooks.emails.js';
+import { createCancelLinks } from './prebooks.cancel-link.js';
+import {
+  oneClickCancelHeaders,
+  renderRestockAlert,
+  renderRestockEmail,
+  restockSubject,
+} from './prebooks.emails.js';
 import { preBookings, restockWaves } from './prebooks.table.js';
 
 export const RESTOCK_FANOUT_TASK = 'restock-fanout';
 export const RESTOCK_BATCH_TASK = 'restock-batch';
 /** One job per reader, as enqueued before restock waves existed; kept so that such jobs still run. */
 export const RESTOCK_EMAIL_TASK = 'restock-email';
+
+export const HOLD_EXPIRY_TASK = 'prebook-hold-expiry';
+export const holdExpiryJobKey = (preBookingId: number) => `hold-expiry:${preBookingId}`;
+
+/**
+ * One durable expiry job per hold the wave granted, keyed `hold-expiry:<pre_booking_id>` and due at the hold's
+ * end, added in the transaction that grants the holds (a later hold of the same pre-booking moves its job).
+ */
+export async function scheduleHoldExpiries(
+  tx: DbOrTx,
+  opts: { bookId: number; waveId: number; at: Date },
+): Promise<void> {
+  // On ix_pre_bookings_book_active_holds: the wave's holds are the book's active ones ending at `at`.
+  await tx.execute(sql`
+    SELECT count(*) FROM graphile_worker.add_jobs(ARRAY(
+      SELECT ROW(
+        ${HOLD_EXPIRY_TASK}::text,
+        json_build_object('pre_booking_id', p.id),
+        NULL::text,
+        ${opts.at.toISOString()}::timestamptz,
+        25::smallint,
+        'hold-expiry:' || p.id,
+        NULL::smallint,
+        NULL::text[]
+      )::graphile_worker.job_spec
+      FROM ${preBookings} p
+      WHERE p.book_id = ${opts.bookId} AND p.status = 'notified' AND p.hold_expired_at IS NULL
+        AND p.converted_at IS NULL AND p.hold_expires_at = ${opts.at.toISOString()}::timestamptz
+        AND p.wave_id = ${opts.waveId}
+    ))`);
+}
 
 /** Readers per e-mail batch job: small enough that a worker's graceful stop or a crash costs little. */
 export const RESTOCK_BATCH_SIZE = 200;
@@ -88,18 +125,28 @@ const batchPayload = z.object({ wave_id: z.int(), from_id: z.int(), to_id: z.int
  * write). A re-run after a crash or a failure sends only what was not recorded.
  */
 export function restockBatchTask(deps: Pick<Deps, 'db' | 'mailer' | 'log' | 'clock' | 'config'>): Task {
+  const links = createCancelLinks(deps.config.SECRET_KEY, deps.config.PUBLIC_BASE_URL);
   return async (payload, helpers) => {
     const { wave_id: waveId, from_id: fromId, to_id: toId } = batchPayload.parse(payload);
     const [wave] = await deps.db
-      .select({ bookId: restockWaves.bookId, title: restockWaves.bookTitle, author: restockWaves.bookAuthor })
+      .select({
+        bookId: restockWaves.bookId,
+        title: restockWaves.bookTitle,
+        author: restockWaves.bookAuthor,
+        holdUntil: restockWaves.holdUntil,
+      })
       .from(restockWaves)
       .where(eq(restockWaves.id, waveId));
     if (!wave) return;
+    const now = deps.clock.now();
     const due = await deps.db.execute<{ id: number; email: string }>(sql`
       SELECT p.id, u.email
       FROM ${preBookings} p JOIN ${users} u ON u.id = p.user_id
       WHERE p.id >= ${fromId} AND (${toId}::int IS NULL OR p.id < ${toId}::int)
         AND p.book_id = ${wave.bookId} AND p.wave_id = ${waveId} AND p.status = 'notified' AND u.is_active
+        -- A held copy that is no longer held (expired, bought, handed back) is not announced any more.
+        AND (${wave.holdUntil === null} OR (p.hold_expires_at > ${now.toISOString()}::timestamptz
+             AND p.hold_expired_at IS NULL AND p.converted_at IS NULL))
         AND NOT EXISTS (
           SELECT 1 FROM ${emailDeliveries} d WHERE d.cause = 'restock:' || p.id || ':' || ${waveId}::int
         )
@@ -110,16 +157,19 @@ export function restockBatchTask(deps: Pick<Deps, 'db' | 'mailer' | 'log' | 'clo
       title: wave.title,
       author: wave.author,
       storeUrl: deps.config.STORE_URL,
-      now: deps.clock.now(),
+      holdUntil: wave.holdUntil,
+      now,
     });
     const prepared = await deps.mailer.prepare(alert);
+    const preBookingOf = new Map(due.rows.map((r) => [restockCause(r.id, waveId), r.id]));
     const outcome = await deliverBatch(deps, {
       messages: due.rows.map((r) => {
         const cause = restockCause(r.id, waveId);
         return { cause, to: r.email, messageId: messageIdFor(cause, deps.mailer.domain) };
       }),
       subject: restockSubject(wave.title),
-      send: (m) => prepared.send(m.to, m.messageId),
+      send: (m) =>
+        prepared.send(m.to, m.messageId, oneClickCancelHeaders(links.urlFor(preBookingOf.get(m.cause)!))),
       parallelism: deps.mailer.parallelism,
       signal: helpers.abortSignal,
     });
@@ -138,6 +188,7 @@ const legacyPayload = z.object({ pre_booking_id: z.int() });
  * deactivated or the pre-booking cancelled since the restock.
  */
 export function restockEmailTask(deps: Pick<Deps, 'db' | 'mailer' | 'log' | 'clock' | 'config'>): Task {
+  const links = createCancelLinks(deps.config.SECRET_KEY, deps.config.PUBLIC_BASE_URL);
   return async (payload) => {
     const { pre_booking_id: id } = legacyPayload.parse(payload);
     await deliverEmail(deps, `restock:${id}`, async () => {
@@ -163,6 +214,7 @@ export function restockEmailTask(deps: Pick<Deps, 'db' | 'mailer' | 'log' | 'clo
         author: row.author,
         storeUrl: deps.config.STORE_URL,
         domain: deps.mailer.domain,
+        cancelUrl: links.urlFor(id),
         now: deps.clock.now(),
       });
     });

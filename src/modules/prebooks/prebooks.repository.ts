@@ -21,6 +21,8 @@ export interface PreBookingRow {
   stockChangeId: number | null;
   convertedOrderId: number | null;
   convertedAt: Date | null;
+  holdExpiresAt: Date | null;
+  holdExpiredAt: Date | null;
   /** 1-based place among the book's waiting pre-bookings; null unless waiting. */
   queuePosition: number | null;
 }
@@ -97,6 +99,8 @@ export async function listPreBookings(
       stockChangeId: preBookings.stockChangeId,
       convertedOrderId: preBookings.convertedOrderId,
       convertedAt: preBookings.convertedAt,
+      holdExpiresAt: preBookings.holdExpiresAt,
+      holdExpiredAt: preBookings.holdExpiredAt,
       queuePosition,
     })
     .from(anchored)
@@ -209,7 +213,15 @@ export async function insertWave(
  */
 export async function flipWaiting(
   tx: DbOrTx,
-  opts: { bookId: number; waveId: number; stockChangeId: number | null; at: Date; limit?: number },
+  opts: {
+    bookId: number;
+    waveId: number;
+    stockChangeId: number | null;
+    at: Date;
+    limit?: number;
+    /** The end of the copy held for each flipped reader (fifo); null: nothing held. */
+    holdUntil?: Date | null;
+  },
 ): Promise<number> {
   const chosen =
     opts.limit === undefined
@@ -224,7 +236,8 @@ export async function flipWaiting(
     WITH notified AS (
       UPDATE ${preBookings}
       SET status = 'notified', notified_at = ${opts.at.toISOString()}::timestamptz,
-          stock_change_id = ${opts.stockChangeId}::int, wave_id = ${opts.waveId}
+          stock_change_id = ${opts.stockChangeId}::int, wave_id = ${opts.waveId},
+          hold_expires_at = ${opts.holdUntil?.toISOString() ?? null}::timestamptz, hold_expired_at = NULL
       WHERE ${chosen}
       RETURNING 1
     )
@@ -290,6 +303,8 @@ export interface DemandRow {
   notifiedCount: number;
   convertedCount: number;
   cancelledCount: number;
+  heldCount: number;
+  expiredHoldCount: number;
 }
 
 /** Books with pre-bookings, ranked by how many readers wait for them. */
@@ -313,6 +328,10 @@ export async function preBookingDemand(
         notifiedCount: sql<number>`count(*) filter (where ${preBookings.notifiedAt} is not null)::int`,
         convertedCount: sql<number>`count(*) filter (where ${preBookings.convertedAt} is not null)::int`,
         cancelledCount: sql<number>`count(*) filter (where ${preBookings.status} = 'cancelled')::int`,
+        heldCount: sql<number>`count(*) filter (where ${preBookings.status} = 'notified'
+          and ${preBookings.holdExpiresAt} is not null and ${preBookings.holdExpiredAt} is null
+          and ${preBookings.convertedAt} is null)::int`,
+        expiredHoldCount: sql<number>`coalesce(sum(${preBookings.expiredHolds}), 0)::int`,
       })
       .from(preBookings)
       .innerJoin(books, eq(books.id, preBookings.bookId))
@@ -329,4 +348,152 @@ export async function preBookingDemand(
     })),
     total: totals[0]?.n ?? 0,
   };
+}
+
+/** A hold that still keeps a copy for its reader, on the alias `p` (the partial indexes use the same predicate). */
+const ACTIVE_HOLD = sql`p.status = 'notified' AND p.hold_expires_at IS NOT NULL AND p.hold_expired_at IS NULL AND p.converted_at IS NULL`;
+
+const ts = (d: Date) => sql`${d.toISOString()}::timestamptz`;
+
+export type HoldCounts = {
+  /** Active holds still running at `now`. */
+  held: number;
+  /** Active holds past their hold_expires_at, not yet ended. */
+  due: number;
+  /** Of `held`, those of the given user. */
+  own: number;
+};
+
+/** Hold counts per book at `now` (books without holds are absent), and the given user's own running holds. */
+export async function holdCounts(
+  db: DbOrTx,
+  opts: { bookIds: number[]; now: Date; userId?: number },
+): Promise<Map<number, HoldCounts>> {
+  if (opts.bookIds.length === 0) return new Map();
+  const result = await db.execute<{ book_id: number } & HoldCounts>(sql`
+    SELECT p.book_id,
+           count(*) FILTER (WHERE p.hold_expires_at > ${ts(opts.now)})::int AS held,
+           count(*) FILTER (WHERE p.hold_expires_at <= ${ts(opts.now)})::int AS due,
+           count(*) FILTER (WHERE p.hold_expires_at > ${ts(opts.now)} AND p.user_id = ${opts.userId ?? null}::int)::int AS own
+    FROM ${preBookings} p
+    WHERE p.book_id = ANY(${sql.param(opts.bookIds)}::int[]) AND ${ACTIVE_HOLD}
+    GROUP BY p.book_id`);
+  return new Map(result.rows.map((r) => [r.book_id, { held: r.held, due: r.due, own: r.own }]));
+}
+
+/** Ends the book's holds that are past hold_expires_at; the ids of the pre-bookings whose hold ended. */
+export async function expireDueHolds(tx: DbOrTx, opts: { bookId: number; now: Date }): Promise<number[]> {
+  const result = await tx.execute<{ id: number }>(sql`
+    UPDATE ${preBookings} p SET hold_expired_at = ${ts(opts.now)}, expired_holds = p.expired_holds + 1
+    WHERE p.book_id = ${opts.bookId} AND ${ACTIVE_HOLD} AND p.hold_expires_at <= ${ts(opts.now)}
+    RETURNING p.id`);
+  return result.rows.map((r) => r.id).sort((a, b) => a - b);
+}
+
+/**
+ * The stock fell below the held copies: the most recently granted holds go back to the queue, at their readers'
+ * original places (they are first in line for the next copy). Returns their ids.
+ */
+export async function requeueNewestHolds(
+  tx: DbOrTx,
+  opts: { bookId: number; count: number },
+): Promise<number[]> {
+  if (opts.count <= 0) return [];
+  const result = await tx.execute<{ id: number }>(sql`
+    WITH newest AS (
+      SELECT p.id FROM ${preBookings} p
+      WHERE p.book_id = ${opts.bookId} AND ${ACTIVE_HOLD}
+      ORDER BY p.notified_at DESC, p.created_at DESC, p.id DESC
+      LIMIT ${opts.count}
+    )
+    UPDATE ${preBookings} p
+    SET status = 'waiting', notified_at = NULL, hold_expires_at = NULL, stock_change_id = NULL
+    FROM newest WHERE p.id = newest.id
+    RETURNING p.id`);
+  return result.rows.map((r) => r.id).sort((a, b) => a - b);
+}
+
+/** Active holds of the book (running or due). */
+export async function countActiveHolds(db: DbOrTx, bookId: number): Promise<number> {
+  const result = await db.execute<{ n: number }>(
+    sql`SELECT count(*)::int AS n FROM ${preBookings} p WHERE p.book_id = ${bookId} AND ${ACTIVE_HOLD}`,
+  );
+  return result.rows[0]?.n ?? 0;
+}
+
+export async function countWaitingOnly(db: DbOrTx, bookId: number): Promise<number> {
+  const result = await db.execute<{ n: number }>(
+    sql`SELECT count(*)::int AS n FROM ${preBookings} WHERE book_id = ${bookId} AND status = 'waiting'`,
+  );
+  return result.rows[0]?.n ?? 0;
+}
+
+/** Whether the user waits for the book or holds a copy of it (either blocks a second pre-booking). */
+export async function hasActivePreBooking(
+  db: DbOrTx,
+  opts: { userId: number; bookId: number; exceptId?: number },
+): Promise<boolean> {
+  const result = await db.execute<{ id: number }>(sql`
+    SELECT p.id FROM ${preBookings} p
+    WHERE p.user_id = ${opts.userId} AND p.book_id = ${opts.bookId} AND p.id <> ${opts.exceptId ?? 0}
+      AND (p.status = 'waiting' OR ${ACTIVE_HOLD})
+    LIMIT 1`);
+  return result.rows.length > 0;
+}
+
+/** Active accounts among the first `limit` waiting readers of the book (the e-mails a fifo wave would send). */
+export async function countActiveAmongFirstWaiting(
+  db: DbOrTx,
+  opts: { bookId: number; limit: number },
+): Promise<number> {
+  if (opts.limit <= 0) return 0;
+  const result = await db.execute<{ n: number }>(sql`
+    SELECT count(*) FILTER (WHERE u.is_active)::int AS n
+    FROM (
+      SELECT user_id FROM ${preBookings}
+      WHERE book_id = ${opts.bookId} AND status = 'waiting'
+      ORDER BY created_at, id LIMIT ${opts.limit}
+    ) first JOIN ${users} u ON u.id = first.user_id`);
+  return result.rows[0]?.n ?? 0;
+}
+
+/** Books that have holds past their expiry not yet ended (what the periodic sweep settles), oldest first. */
+export async function booksWithDueHolds(db: DbOrTx, opts: { now: Date; limit: number }): Promise<number[]> {
+  const result = await db.execute<{ book_id: number }>(sql`
+    SELECT p.book_id FROM ${preBookings} p
+    WHERE ${ACTIVE_HOLD} AND p.hold_expires_at <= ${ts(opts.now)}
+    GROUP BY p.book_id
+    ORDER BY min(p.hold_expires_at)
+    LIMIT ${opts.limit}`);
+  return result.rows.map((r) => r.book_id);
+}
+
+/** Puts a pre-booking back in the queue at its original place (ordered by its created_at). */
+export async function requeuePreBooking(tx: DbOrTx, id: number): Promise<void> {
+  await tx
+    .update(preBookings)
+    .set({
+      status: 'waiting',
+      notifiedAt: null,
+      holdExpiresAt: null,
+      holdExpiredAt: null,
+      stockChangeId: null,
+    })
+    .where(eq(preBookings.id, id));
+}
+
+/** The pre-booking's owner, book, status and hold, without joins (for the paths that lock its book first). */
+export async function findPreBookingRef(db: DbOrTx, id: number) {
+  const [row] = await db
+    .select({
+      id: preBookings.id,
+      userId: preBookings.userId,
+      bookId: preBookings.bookId,
+      status: preBookings.status,
+      holdExpiresAt: preBookings.holdExpiresAt,
+      holdExpiredAt: preBookings.holdExpiredAt,
+    })
+    .from(preBookings)
+    .where(eq(preBookings.id, id));
+  return row;
 }

@@ -63,6 +63,8 @@ describe('POST /prebooks', () => {
       stock_change_id: null,
       converted_order_id: null,
       converted_at: null,
+      hold_expires_at: null,
+      hold_expired_at: null,
     });
   });
 

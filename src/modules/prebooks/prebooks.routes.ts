@@ -9,6 +9,8 @@ import {
   createPreBookingBody,
   demandList,
   demandQuery,
+  oneClickCancelPage,
+  oneClickCancelQuery,
   preBookingList,
   preBookingParams,
   preBookingResponse,
@@ -16,6 +18,9 @@ import {
   toDemandItem,
   toPreBookingResponse,
 } from './prebooks.schemas.js';
+import { AppError } from '../../http/errors.js';
+import { heldUntilText } from './prebooks.emails.js';
+import { cancelledPage, confirmationPage, invalidLinkPage, PAGE_HEADERS } from './prebooks.pages.js';
 import { createPreBookingService } from './prebooks.service.js';
 
 export const prebooksRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { deps, guards }) => {
@@ -89,6 +94,116 @@ export const prebooksRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, {
     async (request, reply) => {
       await service.cancel(currentUser(request).id, request.params.prebook_id);
       return reply.code(204).send(null);
+    },
+  );
+
+  app.post(
+    '/prebooks/:prebook_id/requeue',
+    {
+      preValidation: guards.activeUser,
+      schema: {
+        tags: ['prebooks'],
+        operationId: 'requeuePreBooking',
+        summary: 'Put a notified pre-booking back in the queue at its original place',
+        description:
+          'For a notified pre-booking whose held copy expired, or (restock policy broadcast) whose book is out of ' +
+          'stock again. It is `waiting` again, ordered by its original `created_at`; on `fifo`, if a copy is free it ' +
+          'is held for the first reader in line at once. 409 `PREBOOK_NOT_REQUEUEABLE` otherwise; 409 ' +
+          '`PREBOOK_DUPLICATE` if the caller already waits for (or holds a copy of) the book.',
+        security,
+        params: preBookingParams,
+        response: { 200: preBookingResponse, ...errorResponses(401, 403, 404, 409, 422) },
+        responseDescriptions: {
+          200: 'The pre-booking, waiting again (or already holding a free copy, on fifo)',
+          404: "No such pre-booking, or another user's (PREBOOK_NOT_FOUND)",
+          409: 'Not re-queueable (PREBOOK_NOT_REQUEUEABLE), or the reader already waits (PREBOOK_DUPLICATE)',
+        },
+      },
+    },
+    async (request) =>
+      toPreBookingResponse(await service.requeue(currentUser(request).id, request.params.prebook_id)),
+  );
+
+  const linkNotValid = (err: unknown) => err instanceof AppError && err.statusCode === 404;
+
+  app.get(
+    '/prebooks/:prebook_id/one-click-cancel',
+    {
+      schema: {
+        tags: ['prebooks'],
+        operationId: 'showOneClickCancel',
+        summary: 'Confirmation page of the one-click cancel link of a restock e-mail (changes nothing)',
+        description:
+          'Public: the token of the link (List-Unsubscribe, RFC 8058) names the pre-booking. Shows the pre-booking ' +
+          'and a button that POSTs to the same link.',
+        params: preBookingParams,
+        querystring: oneClickCancelQuery,
+        produces: ['text/html'],
+        response: { 200: oneClickCancelPage, 404: oneClickCancelPage, ...errorResponses(422) },
+        responseDescriptions: {
+          200: 'An HTML page naming the pre-booking, with a button that posts the cancel',
+          404: 'An HTML page: the link is not valid',
+        },
+      },
+    },
+    async (request, reply) => {
+      const { prebook_id: id } = request.params;
+      const { token } = request.query;
+      try {
+        const row = await service.findForLink(id, token);
+        return reply.headers(PAGE_HEADERS).send(
+          confirmationPage({
+            bookTitle: row.bookTitle,
+            bookAuthor: row.bookAuthor,
+            status: row.status,
+            holdUntil:
+              row.holdExpiresAt !== null && row.holdExpiredAt === null && row.convertedAt === null
+                ? heldUntilText(row.holdExpiresAt)
+                : null,
+            action: `/prebooks/${id}/one-click-cancel?token=${encodeURIComponent(token)}`,
+          }),
+        );
+      } catch (err) {
+        if (linkNotValid(err)) return reply.code(404).headers(PAGE_HEADERS).send(invalidLinkPage());
+        throw err;
+      }
+    },
+  );
+
+  app.post(
+    '/prebooks/:prebook_id/one-click-cancel',
+    {
+      schema: {
+        tags: ['prebooks'],
+        operationId: 'oneClickCancelPreBooking',
+        summary: 'One-click cancel of a pre-booking from its restock e-mail (RFC 8058), without login',
+        description:
+          'Cancels the one pre-booking the token names and releases its held copy, which passes to the next ' +
+          'reader in line. Idempotent: 200 again for an already cancelled one. The body ' +
+          '(`List-Unsubscribe=One-Click`) is not needed. 404 for a wrong token.',
+        params: preBookingParams,
+        querystring: oneClickCancelQuery,
+        produces: ['text/html'],
+        response: { 200: oneClickCancelPage, 404: oneClickCancelPage, ...errorResponses(422) },
+        responseDescriptions: {
+          200: 'An HTML page: the pre-booking is cancelled (or was already)',
+          404: 'An HTML page: the link is not valid',
+        },
+      },
+    },
+    async (request, reply) => {
+      const { prebook_id: id } = request.params;
+      const { token } = request.query;
+      try {
+        const outcome = await service.cancelByLink(id, token);
+        const row = await service.findForLink(id, token);
+        return reply
+          .headers(PAGE_HEADERS)
+          .send(cancelledPage(row.bookTitle, outcome === 'already-cancelled'));
+      } catch (err) {
+        if (linkNotValid(err)) return reply.code(404).headers(PAGE_HEADERS).send(invalidLinkPage());
+        throw err;
+      }
     },
   );
 

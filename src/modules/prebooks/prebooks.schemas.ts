@@ -37,6 +37,12 @@ export const preBookingResponse = z
       .nullable()
       .meta({ description: 'The order that bought the book after the alert' }),
     converted_at: dateTime.nullable(),
+    hold_expires_at: dateTime.nullable().meta({
+      description: 'Until when a copy is held for this reader (restock policy fifo); null when none was held',
+    }),
+    hold_expired_at: dateTime.nullable().meta({
+      description: 'When the held copy went unused and passed to the next reader; null otherwise',
+    }),
   })
   .meta({ id: 'PreBookResponse' });
 
@@ -71,6 +77,10 @@ export const demandItem = z
     notified_count: z.int(),
     converted_count: z.int(),
     cancelled_count: z.int(),
+    held_count: z.int().meta({ description: 'Copies held now for notified readers (fifo)' }),
+    expired_hold_count: z
+      .int()
+      .meta({ description: 'Holds that expired unused, over all time (a re-queued reader may add more)' }),
     conversion_rate: z
       .number()
       .nullable()
@@ -94,6 +104,8 @@ export function toPreBookingResponse(row: PreBookingRow): z.infer<typeof preBook
     stock_change_id: row.stockChangeId,
     converted_order_id: row.convertedOrderId,
     converted_at: isoDateTime(row.convertedAt),
+    hold_expires_at: isoDateTime(row.holdExpiresAt),
+    hold_expired_at: isoDateTime(row.holdExpiredAt),
   };
 }
 
@@ -112,7 +124,15 @@ export function toDemandItem(row: DemandRow): z.infer<typeof demandItem> {
     notified_count: row.notifiedCount,
     converted_count: row.convertedCount,
     cancelled_count: row.cancelledCount,
+    held_count: row.heldCount,
+    expired_hold_count: row.expiredHoldCount,
     conversion_rate:
       row.notifiedCount === 0 ? null : Math.round((row.convertedCount / row.notifiedCount) * 10_000) / 10_000,
   };
 }
+
+export const oneClickCancelQuery = z.object({
+  token: z.string().min(1).max(200).meta({ description: 'The token of the link in the restock e-mail' }),
+});
+
+export const oneClickCancelPage = z.string().meta({ description: 'A small HTML page' });

@@ -1,9 +1,29 @@
 import { sql } from 'drizzle-orm';
-import { check, index, integer, pgTable, serial, text, uniqueIndex, varchar } from 'drizzle-orm/pg-core';
+import {
+  type AnyPgColumn,
+  check,
+  index,
+  integer,
+  pgTable,
+  serial,
+  text,
+  uniqueIndex,
+  varchar,
+} from 'drizzle-orm/pg-core';
 import { timestamptz } from '../../db/timestamptz.js';
 import { books, stockChanges } from '../books/books.table.js';
 import { orders } from '../orders/orders.table.js';
 import { users } from '../users/users.table.js';
+
+/** A hold that still keeps a copy for its reader (the expiry job ends it once hold_expires_at has passed). */
+function activeHold(t: {
+  status: AnyPgColumn;
+  holdExpiresAt: AnyPgColumn;
+  holdExpiredAt: AnyPgColumn;
+  convertedAt: AnyPgColumn;
+}) {
+  return sql`${t.status} = 'notified' AND ${t.holdExpiresAt} IS NOT NULL AND ${t.holdExpiredAt} IS NULL AND ${t.convertedAt} IS NULL`;
+}
 
 export const preBookings = pgTable(
   'pre_bookings',
@@ -28,6 +48,12 @@ export const preBookings = pgTable(
     waveId: integer('wave_id'),
     convertedOrderId: integer('converted_order_id').references(() => orders.id, { onDelete: 'set null' }),
     convertedAt: timestamptz('converted_at'),
+    // The copy held for this reader under the `fifo` policy: until hold_expires_at, unless the hold ends before
+    // (the reader buys: converted_at; cancels: status cancelled). hold_expired_at: when an unused hold ended.
+    holdExpiresAt: timestamptz('hold_expires_at'),
+    holdExpiredAt: timestamptz('hold_expired_at'),
+    // Holds of this pre-booking that expired unused, over its whole life (a re-queued reader may get another).
+    expiredHolds: integer('expired_holds').notNull().default(0),
   },
   (t) => [
     index('ix_pre_bookings_user_id').on(t.userId),
@@ -45,13 +71,19 @@ export const preBookings = pgTable(
     index('ix_pre_bookings_requeued')
       .on(t.bookId)
       .where(sql`${t.status} = 'waiting' AND ${t.waveId} IS NOT NULL`),
+    // The active holds of a book (what is held now) and of a reader (at most one per book).
+    index('ix_pre_bookings_book_active_holds').on(t.bookId, t.holdExpiresAt).where(activeHold(t)),
+    uniqueIndex('uq_pre_bookings_user_book_active_hold').on(t.userId, t.bookId).where(activeHold(t)),
     check('ck_pre_bookings_status', sql`${t.status} IN ('waiting', 'notified', 'cancelled')`),
+    check('ck_pre_bookings_hold_waiting', sql`${t.status} <> 'waiting' OR ${t.holdExpiresAt} IS NULL`),
+    check('ck_pre_bookings_hold_expired', sql`${t.holdExpiredAt} IS NULL OR ${t.holdExpiresAt} IS NOT NULL`),
   ],
 );
 
 /**
- * One row per wave of alerts: a set of waiting pre-bookings flipped to notified together (today: by a restock,
- * all of them). The alert's content is stored once here, not once per reader: the e-mails and the in-app
+ * One row per wave of alerts: a set of waiting pre-bookings flipped to notified together (a broadcast restock:
+ * all of them; a fifo one, a freed hold or a cancel: the first readers in line, one per free copy, each with a
+ * copy held until hold_until). The alert's content is stored once here, not once per reader: the e-mails and the in-app
  * notifications of the wave are derived from this row and the pre-bookings carrying its id.
  */
 export const restockWaves = pgTable(

@@ -1,7 +1,9 @@
-import { count, desc, eq } from 'drizzle-orm';
+import { count, desc, eq, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
 import { books, stockChanges, type BookRow } from '../books/books.table.js';
+import { preBookings } from '../prebooks/prebooks.table.js';
 import { users } from '../users/users.table.js';
+import { restockPolicies, type RestockPolicy } from './stock.table.js';
 
 /** Locks the book row for a stock change; every stock change and every pre-booking of the book queue on it. */
 export async function lockBookForStockChange(tx: DbOrTx, bookId: number): Promise<BookRow | undefined> {
@@ -21,7 +23,14 @@ export async function writeStock(tx: DbOrTx, bookId: number, quantity: number, a
 
 export async function insertStockChange(
   tx: DbOrTx,
-  change: { bookId: number; changedBy: number | null; oldQuantity: number; newQuantity: number; at: Date },
+  change: {
+    bookId: number;
+    changedBy: number | null;
+    oldQuantity: number;
+    newQuantity: number;
+    policy: RestockPolicy;
+    at: Date;
+  },
 ): Promise<number> {
   const [row] = await tx
     .insert(stockChanges)
@@ -30,14 +39,22 @@ export async function insertStockChange(
       changedBy: change.changedBy,
       oldQuantity: change.oldQuantity,
       newQuantity: change.newQuantity,
+      policy: change.policy,
       createdAt: change.at,
     })
     .returning({ id: stockChanges.id });
   return row!.id;
 }
 
-export async function setNotifiedCount(tx: DbOrTx, stockChangeId: number, notified: number): Promise<void> {
-  await tx.update(stockChanges).set({ notifiedCount: notified }).where(eq(stockChanges.id, stockChangeId));
+export async function setNotifiedCount(
+  tx: DbOrTx,
+  stockChangeId: number,
+  counts: { notified: number; held: number },
+): Promise<void> {
+  await tx
+    .update(stockChanges)
+    .set({ notifiedCount: counts.notified, heldCount: counts.held })
+    .where(eq(stockChanges.id, stockChangeId));
 }
 
 export interface StockChangeRow {
@@ -48,6 +65,8 @@ export interface StockChangeRow {
   oldQuantity: number;
   newQuantity: number;
   notifiedCount: number;
+  heldCount: number;
+  policy: RestockPolicy;
   createdAt: Date;
 }
 
@@ -66,6 +85,8 @@ export async function listStockChanges(
         oldQuantity: stockChanges.oldQuantity,
         newQuantity: stockChanges.newQuantity,
         notifiedCount: stockChanges.notifiedCount,
+        heldCount: stockChanges.heldCount,
+        policy: stockChanges.policy,
         createdAt: stockChanges.createdAt,
       })
       .from(stockChanges)
@@ -77,4 +98,86 @@ export async function listStockChanges(
     db.select({ n: count() }).from(stockChanges).where(where),
   ]);
   return { rows, total: totals[0]?.n ?? 0 };
+}
+
+export interface PolicyDefaults {
+  policy: RestockPolicy;
+  holdSeconds: number;
+}
+
+export interface EffectivePolicy {
+  policy: RestockPolicy;
+  holdSeconds: number;
+  source: 'book' | 'default';
+}
+
+/** The book's own policy, or the defaults when it has none. */
+export async function findPolicy(
+  db: DbOrTx,
+  bookId: number,
+  defaults: PolicyDefaults,
+): Promise<EffectivePolicy> {
+  const [row] = await db
+    .select({ policy: restockPolicies.policy, holdSeconds: restockPolicies.holdSeconds })
+    .from(restockPolicies)
+    .where(eq(restockPolicies.bookId, bookId));
+  return row ? { ...row, source: 'book' } : { ...defaults, source: 'default' };
+}
+
+export async function upsertPolicy(
+  tx: DbOrTx,
+  p: { bookId: number; policy: RestockPolicy; holdSeconds: number; updatedBy: number; at: Date },
+): Promise<void> {
+  const values = { policy: p.policy, holdSeconds: p.holdSeconds, updatedBy: p.updatedBy, updatedAt: p.at };
+  await tx
+    .insert(restockPolicies)
+    .values({ bookId: p.bookId, ...values })
+    .onConflictDoUpdate({ target: restockPolicies.bookId, set: values });
+}
+
+export interface BookHoldState {
+  bookId: number;
+  stockQuantity: number;
+  policy: EffectivePolicy;
+  /** Active holds still running at `now`. */
+  held: number;
+  waiting: number;
+}
+
+/**
+ * One read of what decides availability: the stock, the policy, the running holds and the queue length. Holds past
+ * their expiry are not counted as held (the next transaction that locks the book ends them).
+ */
+export async function readBookHoldState(
+  db: DbOrTx,
+  opts: { bookId: number; now: Date; defaults: PolicyDefaults },
+): Promise<BookHoldState | undefined> {
+  const now = opts.now.toISOString();
+  const result = await db.execute<{
+    stock_quantity: number;
+    policy: RestockPolicy | null;
+    hold_seconds: number | null;
+    held: number;
+    waiting: number;
+  }>(sql`
+    SELECT b.stock_quantity, rp.policy, rp.hold_seconds,
+      (SELECT count(*)::int FROM ${preBookings} p
+        WHERE p.book_id = b.id AND p.status = 'notified' AND p.hold_expires_at IS NOT NULL
+          AND p.hold_expired_at IS NULL AND p.converted_at IS NULL
+          AND p.hold_expires_at > ${now}::timestamptz) AS held,
+      (SELECT count(*)::int FROM ${preBookings} p WHERE p.book_id = b.id AND p.status = 'waiting') AS waiting
+    FROM ${books} b LEFT JOIN ${restockPolicies} rp ON rp.book_id = b.id
+    WHERE b.id = ${opts.bookId}`);
+  const row = result.rows[0];
+  if (!row) return undefined;
+  return {
+    bookId: opts.bookId,
+    stockQuantity: row.stock_quantity,
+    policy:
+      row.policy === null || row.hold_seconds === null
+        ? { ...opts.defaults, source: 'default' }
+        : { policy: row.policy, holdSeconds: row.hold_seconds, source: 'book' },
+    held: row.held,
+    waiting: row.waiting,
+  };
 }

@@ -336,6 +336,8 @@ describe('GET /admin/books/{book_id}/stock-history', () => {
         old_quantity: 2,
         new_quantity: 0,
         notified_count: 0,
+        held_count: 0,
+        policy: 'broadcast',
         created_at: expect.any(String),
       },
       expect.objectContaining({ old_quantity: 5, new_quantity: 2, notified_count: 0 }),
@@ -391,6 +393,9 @@ describe('GET /admin/books/{book_id}/restock-preview', () => {
       waiting_count: 3,
       notify_count: 3,
       email_count: 2,
+      policy: 'broadcast',
+      held_count: 0,
+      available_count: 10,
     });
     expect((await preview(0)).json()).toMatchObject({
       is_restock: false,

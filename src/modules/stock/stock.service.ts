@@ -1,17 +1,29 @@
+import type { Config } from '../../config.js';
 import { allowLongStatements, type DbOrTx } from '../../db/client.js';
 import type { Deps } from '../../deps.js';
 import { notFound } from '../../http/errors.js';
 import type { BookRow } from '../books/books.table.js';
-import { countWaiting } from '../prebooks/prebooks.repository.js';
-import { notifyWaiting } from '../prebooks/prebooks.service.js';
 import { findBookById } from '../books/books.repository.js';
+import { policyDefaults, settleBook } from '../prebooks/prebooks.holds.js';
 import {
+  countActiveAmongFirstWaiting,
+  countWaiting,
+  countWaitingOnly,
+} from '../prebooks/prebooks.repository.js';
+import { notifyWaiting } from '../prebooks/prebooks.service.js';
+import { settledAllocation } from '../prebooks/prebooks.rules.js';
+import {
+  findPolicy,
   insertStockChange,
   listStockChanges,
   lockBookForStockChange,
+  readBookHoldState,
   setNotifiedCount,
+  upsertPolicy,
   writeStock,
+  type EffectivePolicy,
 } from './stock.repository.js';
+import type { RestockPolicy } from './stock.table.js';
 
 const bookNotFound = () => notFound('Book not found', 'BOOK_NOT_FOUND', 'book_id');
 
@@ -21,45 +33,66 @@ export const isRestock = (oldQuantity: number, newQuantity: number) => oldQuanti
 export interface StockChangeResult {
   book: BookRow;
   stockChangeId: number;
+  policy: RestockPolicy;
   /** The wave of alerts the change started (null when it notified nobody). */
   waveId: number | null;
   notified: number;
+  held: number;
 }
+
+type StockConfig = Pick<Config, 'RESTOCK_POLICY' | 'RESTOCK_HOLD_SECONDS' | 'STORE_URL'>;
 
 /**
  * The one way stock changes, inside the caller's transaction: locks the book row, writes the new stock, records
- * the change and, on a restock, notifies every waiting pre-booking (one wave: the flip, one fan-out job, the
- * announcement) in the same transaction, so that either all of it commits or none.
+ * the change and, under the book's restock policy, tells the waiting readers in the same transaction (in-app
+ * notification and e-mail job), so that either all of it commits or none:
+ * - `broadcast`: a restock from 0 notifies every waiting pre-booking (contract §3.3);
+ * - `fifo`: whenever copies are free and readers wait, the first min(available, waiting) in queue order are
+ *   notified, each with a copy held for them.
+ * On either policy, holds past their expiry end and holds above a lowered stock go back to the queue.
  */
 export async function changeStock(
   tx: DbOrTx,
-  opts: { bookId: number; quantity: number; changedBy: number | null; at: Date; storeUrl: string },
+  config: StockConfig,
+  opts: { bookId: number; quantity: number; changedBy: number | null; at: Date },
 ): Promise<StockChangeResult> {
   const locked = await lockBookForStockChange(tx, opts.bookId);
   if (!locked) throw bookNotFound();
+  const policy = await findPolicy(tx, opts.bookId, policyDefaults(config));
   const book = await writeStock(tx, opts.bookId, opts.quantity, opts.at);
   const stockChangeId = await insertStockChange(tx, {
     bookId: opts.bookId,
     changedBy: opts.changedBy,
     oldQuantity: locked.stockQuantity,
     newQuantity: opts.quantity,
+    policy: policy.policy,
     at: opts.at,
   });
-  if (!isRestock(locked.stockQuantity, opts.quantity)) {
-    return { book, stockChangeId, waveId: null, notified: 0 };
+  const settled = await settleBook(tx, { config, now: opts.at }, book, { stockChangeId, policy });
+  let { waveId } = settled;
+  let notified = settled.notified;
+  if (policy.policy === 'broadcast' && isRestock(locked.stockQuantity, opts.quantity)) {
+    ({ waveId, notified } = await notifyWaiting(tx, {
+      bookId: book.id,
+      stockChangeId,
+      at: opts.at,
+      storeUrl: config.STORE_URL,
+    }));
   }
-  const { waveId, notified } = await notifyWaiting(tx, {
-    bookId: opts.bookId,
-    stockChangeId,
-    at: opts.at,
-    storeUrl: opts.storeUrl,
-  });
-  if (notified > 0) await setNotifiedCount(tx, stockChangeId, notified);
-  return { book, stockChangeId, waveId, notified };
+  if (notified > 0 || settled.held > 0) {
+    await setNotifiedCount(tx, stockChangeId, { notified, held: settled.held });
+  }
+  return { book, stockChangeId, policy: policy.policy, waveId, notified, held: settled.held };
 }
 
 export function createStockService(deps: Pick<Deps, 'db' | 'clock' | 'config' | 'log' | 'metrics'>) {
   const { db, clock, config, log, metrics } = deps;
+  const defaults = policyDefaults(config);
+
+  async function policyOf(bookId: number): Promise<EffectivePolicy> {
+    if (!(await findBookById(db, bookId))) throw bookNotFound();
+    return findPolicy(db, bookId, defaults);
+  }
 
   return {
     async setStock(bookId: number, quantity: number, changedBy: number): Promise<BookRow> {
@@ -67,7 +100,7 @@ export function createStockService(deps: Pick<Deps, 'db' | 'clock' | 'config' | 
       // A restock notifies every waiting reader in this one transaction (100 000 take seconds): the long allowance.
       const result = await db.transaction(async (tx) => {
         await allowLongStatements(tx, config.DB_LONG_STATEMENT_TIMEOUT_MS);
-        return changeStock(tx, { bookId, quantity, changedBy, at: clock.now(), storeUrl: config.STORE_URL });
+        return changeStock(tx, config, { bookId, quantity, changedBy, at: clock.now() });
       });
       if (result.notified > 0) {
         metrics.restockBroadcastSize.observe(result.notified);
@@ -75,8 +108,10 @@ export function createStockService(deps: Pick<Deps, 'db' | 'clock' | 'config' | 
           {
             bookId,
             stockChangeId: result.stockChangeId,
+            policy: result.policy,
             waveId: result.waveId,
             notified: result.notified,
+            held: result.held,
             ms: Math.round(performance.now() - started),
           },
           'restock committed',
@@ -90,21 +125,110 @@ export function createStockService(deps: Pick<Deps, 'db' | 'clock' | 'config' | 
       return listStockChanges(db, { bookId, limit: perPage, offset: (page - 1) * perPage });
     },
 
-    /** What setting the stock to `quantity` would do now, without doing it. */
-    async preview(bookId: number, quantity: number) {
-      const book = await findBookById(db, bookId);
-      if (!book) throw bookNotFound();
-      const waiting = await countWaiting(db, bookId);
-      const wouldNotify = isRestock(book.stockQuantity, quantity) && waiting.waiting > 0;
+    policyOf,
+
+    /**
+     * Sets the book's policy and settles the book under it in the same transaction: switching to `fifo` holds the
+     * free copies for the readers in line; switching to `broadcast` with the book in stock tells every reader still
+     * waiting (so that, as the contract has it, nobody is left waiting while the book is in stock). Holds already
+     * granted are honoured until they end, whatever the policy.
+     */
+    async setPolicy(
+      bookId: number,
+      input: { policy: RestockPolicy; holdSeconds: number },
+      changedBy: number,
+    ): Promise<EffectivePolicy> {
+      await db.transaction(async (tx) => {
+        const book = await lockBookForStockChange(tx, bookId);
+        if (!book) throw bookNotFound();
+        const at = clock.now();
+        await upsertPolicy(tx, { bookId, ...input, updatedBy: changedBy, at });
+        const policy: EffectivePolicy = { ...input, source: 'book' };
+        const settled = await settleBook(tx, { config, now: at }, book, { policy });
+        // The readers who joined the queue while every copy was held: told now, recorded as a stock change that
+        // keeps the quantity (it is what notified them).
+        if (
+          input.policy === 'broadcast' &&
+          book.stockQuantity > 0 &&
+          (await countWaitingOnly(tx, bookId)) > 0
+        ) {
+          const stockChangeId = await insertStockChange(tx, {
+            bookId,
+            changedBy,
+            oldQuantity: book.stockQuantity,
+            newQuantity: book.stockQuantity,
+            policy: 'broadcast',
+            at,
+          });
+          const { notified } = await notifyWaiting(tx, {
+            bookId,
+            stockChangeId,
+            at,
+            storeUrl: config.STORE_URL,
+          });
+          await setNotifiedCount(tx, stockChangeId, { notified, held: settled.held });
+        }
+      });
+      return policyOf(bookId);
+    },
+
+    /** Stock, held copies, available copies and waiting readers, as the next checkout would find them. */
+    async availability(bookId: number) {
+      const state = await readBookHoldState(db, { bookId, now: clock.now(), defaults });
+      if (!state) throw bookNotFound();
+      const settled = settledAllocation({
+        policy: state.policy.policy,
+        stockQuantity: state.stockQuantity,
+        held: state.held,
+        waiting: state.waiting,
+      });
       return {
-        book_id: book.id,
-        current_stock: book.stockQuantity,
+        book_id: bookId,
+        stock_quantity: state.stockQuantity,
+        held: settled.held,
+        available: settled.available,
+        waiting: settled.waiting,
+        policy: state.policy.policy,
+      };
+    },
+
+    /** What setting the stock to `quantity` would do now under the book's policy, without doing it. */
+    async preview(bookId: number, quantity: number) {
+      const state = await readBookHoldState(db, { bookId, now: clock.now(), defaults });
+      if (!state) throw bookNotFound();
+      const waiting = await countWaiting(db, bookId);
+      const restock = isRestock(state.stockQuantity, quantity);
+      let notifyCount: number;
+      let emailCount: number;
+      let heldCount: number;
+      if (state.policy.policy === 'fifo') {
+        const after = settledAllocation({
+          policy: 'fifo',
+          stockQuantity: quantity,
+          held: state.held,
+          waiting: state.waiting,
+        });
+        notifyCount = after.toNotify;
+        heldCount = after.held;
+        emailCount = await countActiveAmongFirstWaiting(db, { bookId, limit: notifyCount });
+      } else {
+        const wouldNotify = restock && waiting.waiting > 0;
+        notifyCount = wouldNotify ? waiting.waiting : 0;
+        emailCount = wouldNotify ? waiting.activeAccounts : 0;
+        heldCount = Math.min(state.held, quantity);
+      }
+      return {
+        book_id: bookId,
+        current_stock: state.stockQuantity,
         quantity,
-        is_restock: isRestock(book.stockQuantity, quantity),
-        would_notify: wouldNotify,
+        is_restock: restock,
+        would_notify: notifyCount > 0,
         waiting_count: waiting.waiting,
-        notify_count: wouldNotify ? waiting.waiting : 0,
-        email_count: wouldNotify ? waiting.activeAccounts : 0,
+        notify_count: notifyCount,
+        email_count: emailCount,
+        policy: state.policy.policy,
+        held_count: heldCount,
+        available_count: Math.max(quantity - heldCount, 0),
       };
     },
   };
