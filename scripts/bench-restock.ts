@@ -23,14 +23,16 @@ import { taskList } from '../src/jobs/tasks.js';
 
 const spec = {
   command: 'npm run bench:restock',
-  usage: `usage: npm run bench:restock -- [--waiting <n ≥ 1>] [--concurrency <n ≥ 1>] [--local-queue <n ≥ 0>] [--keep]
+  usage: `usage: npm run bench:restock -- [--waiting <n ≥ 1>] [--policy broadcast|fifo] [--concurrency <n ≥ 1>] [--local-queue <n ≥ 0>] [--keep]
 
 Creates a fresh database on DATABASE_URL's server (default postgres://postgres@127.0.0.1:5432), with <waiting>
 readers (default 100000) waiting for one out-of-stock book, restocks it through PATCH /books/{id}/stock, and
 reports the commit time and the e-mail delivery rate to a local SMTP sink. --concurrency: worker concurrency
-(default 16); --local-queue: jobs fetched per query (default WORKER_LOCAL_QUEUE or 200); --keep: keep the database.`,
+(default 16); --local-queue: jobs fetched per query (default WORKER_LOCAL_QUEUE or 200); --keep: keep the database.
+--policy: the book's restock policy (default broadcast; fifo tells one reader per copy, 50, with a held copy).`,
   options: {
     waiting: { type: 'string' },
+    policy: { type: 'string' },
     concurrency: { type: 'string' },
     'local-queue': { type: 'string' },
     keep: { type: 'boolean', default: false },
@@ -38,6 +40,13 @@ reports the commit time and the e-mail delivery rate to a local SMTP sink. --con
 } as const;
 const { values: args } = parseCommandLine(spec);
 const waiting = intOption(spec, 'waiting', args.waiting, 100_000, 1);
+const policy = args.policy ?? 'broadcast';
+if (policy !== 'broadcast' && policy !== 'fifo') {
+  console.error(`npm run bench:restock: --policy must be broadcast or fifo\n${spec.usage}`);
+  process.exit(2);
+}
+const COPIES = 50;
+const expectedEmails = policy === 'fifo' ? Math.min(COPIES, waiting) : waiting;
 const concurrency = intOption(spec, 'concurrency', args.concurrency, 16, 1, 1000);
 const localQueueSize = intOption(
   spec,
@@ -121,6 +130,12 @@ async function main() {
      SELECT id, $1, 'waiting', now() - interval '1 day' + id * interval '1 millisecond' FROM users WHERE role = 'user'`,
     [bookId],
   );
+  if (policy === 'fifo') {
+    await db.query(
+      `INSERT INTO restock_policies (book_id, policy, hold_seconds) VALUES ($1, 'fifo', 86400)`,
+      [bookId],
+    );
+  }
   await db.query('VACUUM ANALYZE users, pre_bookings');
   console.log(`seeded ${waiting} waiting pre-bookings in ${seconds(performance.now() - seedStarted)}`);
 
@@ -148,7 +163,7 @@ async function main() {
   const res = await fetch(`${baseUrl}/books/${bookId}/stock`, {
     method: 'PATCH',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ quantity: 50 }),
+    body: JSON.stringify({ quantity: COPIES }),
   });
   const committed = performance.now();
   if (res.status !== 200) throw new Error(`restock answered ${res.status}: ${await res.text()}`);
@@ -159,11 +174,11 @@ async function main() {
     )
   ).rows[0]!;
   console.log(
-    `restock 0 → 50 committed in ${seconds(committed - started)} (HTTP round trip): ${change.notified_count} pre-bookings notified, ${change.notified_count} in-app notifications, ${waiting} e-mail jobs`,
+    `restock 0 → ${COPIES} (${policy}) committed in ${seconds(committed - started)} (HTTP round trip): ${change.notified_count} pre-bookings notified, ${expectedEmails} e-mails to send`,
   );
 
   let lastReport = committed;
-  while (sink.delivered() < waiting) {
+  while (sink.delivered() < expectedEmails) {
     await new Promise((r) => setTimeout(r, 50));
     const now = performance.now();
     if (now - lastReport > 5000) {

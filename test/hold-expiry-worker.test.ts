@@ -69,7 +69,7 @@ describe('hold expiry across worker processes', () => {
       method: 'PUT',
       url: `/admin/books/${book.id}/restock-policy`,
       headers: admin.auth,
-      payload: { policy: 'fifo', hold_seconds: 10 },
+      payload: { policy: 'fifo', hold_seconds: 75 },
     });
     expect(put.statusCode).toBe(200);
     const [first, second] = [await createUser(t), await createUser(t)];
@@ -101,7 +101,14 @@ describe('hold expiry across worker processes', () => {
 
     // A worker delivers the first alert, then dies (SIGKILL: no graceful stop) before the hold ends.
     const crashed = startWorkerProcess();
-    await until(async () => (mailsTo(first.email).length > 0 ? true : undefined), 30_000, 'the first alert');
+    await until(
+      async () => (mailsTo(first.email).length > 0 ? true : undefined),
+      60_000,
+      'the first alert',
+    ).catch((err: unknown) => {
+      console.error(crashed.output());
+      throw err;
+    });
     expect(Date.now()).toBeLessThan(holdEnd);
     crashed.child.kill('SIGKILL');
     await crashed.exited;
@@ -147,5 +154,5 @@ describe('hold expiry across worker processes', () => {
     const codes = await Promise.all(restarted.map((w) => w.exited));
     if (codes.some((c) => c !== 0)) console.error(restarted.map((w) => w.output()).join('\n'));
     expect(codes).toEqual([0, 0]);
-  }, 120_000);
+  }, 240_000);
 });
