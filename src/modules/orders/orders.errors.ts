@@ -15,3 +15,10 @@ export const insufficientStock = (items: StockShortage[]) =>
   });
 export const paymentFailed = () => new AppError(402, 'Payment declined', 'ORDER_PAYMENT_FAILED');
 export const orderNotFound = () => notFound('Order not found', 'ORDER_NOT_FOUND');
+
+export const idempotencyKeyMismatch = () =>
+  new AppError(
+    422,
+    'This Idempotency-Key was already used for a different checkout; send a new key',
+    'IDEMPOTENCY_KEY_MISMATCH',
+  );

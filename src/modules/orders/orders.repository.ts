@@ -52,6 +52,39 @@ export async function findOrderIdByIdempotencyKey(
   return result.rows[0]?.id;
 }
 
+/** The order placed with this key, with the cart lines it was placed from (book id, quantity; by book id). */
+export async function findIdempotentOrder(
+  db: DbOrTx,
+  userId: number,
+  key: string,
+): Promise<{ id: number; lines: { book_id: number | null; quantity: number }[] } | undefined> {
+  const result = await db.execute<{ id: number; book_id: number | null; quantity: number }>(sql`
+    SELECT o.id, i.book_id, i.quantity
+    FROM orders o LEFT JOIN order_items i ON i.order_id = o.id
+    WHERE o.user_id = ${userId} AND o.idempotency_key = ${key}
+    ORDER BY i.book_id`);
+  const first = result.rows[0];
+  if (!first) return undefined;
+  return {
+    id: first.id,
+    lines: result.rows
+      .filter((r) => r.quantity !== null)
+      .map((r) => ({ book_id: r.book_id, quantity: r.quantity })),
+  };
+}
+
+/** A key older than the replay window is free again: it no longer names the order it once placed. */
+export async function releaseExpiredIdempotencyKey(
+  tx: Tx,
+  userId: number,
+  key: string,
+  placedBefore: Date,
+): Promise<void> {
+  await tx.execute(sql`
+    UPDATE orders SET idempotency_key = NULL
+    WHERE user_id = ${userId} AND idempotency_key = ${key} AND created_at < ${placedBefore.toISOString()}`);
+}
+
 export async function findCheckoutLines(tx: Tx, cartId: number): Promise<CheckoutCartLine[]> {
   const result = await tx.execute<CheckoutCartLine>(
     sql`SELECT id, book_id, quantity FROM cart_items WHERE cart_id = ${cartId} ORDER BY book_id`,

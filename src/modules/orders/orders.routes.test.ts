@@ -272,6 +272,68 @@ describe('Idempotency-Key', () => {
     expect(ok.statusCode).toBe(201);
   });
 
+  it('answers 422 IDEMPOTENCY_KEY_MISMATCH when the key is reused for a different cart or body', async () => {
+    const user = await createUser(t);
+    const book = await createBook(t, { stock: 9 });
+    const other = await createBook(t, { stock: 9 });
+    await addItem(user, book.id, 2);
+    const first = await checkout(user, {}, { 'idempotency-key': 'reused' });
+    expect(first.statusCode).toBe(201);
+
+    await addItem(user, other.id, 1);
+    const differentCart = await checkout(user, {}, { 'idempotency-key': 'reused' });
+    expect(differentCart.statusCode).toBe(422);
+    expect(differentCart.json()).toEqual({
+      detail: 'This Idempotency-Key was already used for a different checkout; send a new key',
+      code: 'IDEMPOTENCY_KEY_MISMATCH',
+    });
+    const differentBody = await checkout(
+      user,
+      { force_payment_failure: true },
+      { 'idempotency-key': 'reused' },
+    );
+    expect(differentBody.statusCode).toBe(422);
+    expect(differentBody.json()).toMatchObject({ code: 'IDEMPOTENCY_KEY_MISMATCH' });
+    // Nothing was placed or taken from the cart; a new key checks the new cart out.
+    expect(await ordersOf(user.id)).toBe(1);
+    expect(await stockOf(other.id)).toBe(9);
+    const fresh = await checkout(user, {}, { 'idempotency-key': 'fresh' });
+    expect(fresh.statusCode).toBe(201);
+    expect(await stockOf(other.id)).toBe(8);
+  });
+
+  it('replays the order while the cart holds the same lines again', async () => {
+    const user = await createUser(t);
+    const book = await createBook(t, { stock: 9 });
+    await addItem(user, book.id, 2);
+    const first = await checkout(user, {}, { 'idempotency-key': 'same-lines' });
+    await addItem(user, book.id, 2);
+    const again = await checkout(user, {}, { 'idempotency-key': 'same-lines' });
+    expect(again.statusCode).toBe(201);
+    expect(again.json()).toEqual(first.json());
+    expect(await ordersOf(user.id)).toBe(1);
+  });
+
+  it('treats a key older than 24 hours as new: a second order', async () => {
+    const user = await createUser(t);
+    const book = await createBook(t, { stock: 9 });
+    await addItem(user, book.id, 1);
+    const first = await checkout(user, {}, { 'idempotency-key': 'old-key' });
+    expect(first.statusCode).toBe(201);
+    const firstId = first.json<{ id: number }>().id;
+    await t.deps.db.execute(
+      sql`UPDATE orders SET created_at = now() - interval '24 hours 1 minute' WHERE id = ${firstId}`,
+    );
+    await addItem(user, book.id, 1);
+    const later = await checkout(user, {}, { 'idempotency-key': 'old-key' });
+    expect(later.statusCode).toBe(201);
+    expect(later.json<{ id: number }>().id).not.toBe(firstId);
+    expect(await ordersOf(user.id)).toBe(2);
+    // The new order now owns the key: a retry replays it.
+    const retry = await checkout(user, {}, { 'idempotency-key': 'old-key' });
+    expect(retry.json<{ id: number }>().id).toBe(later.json<{ id: number }>().id);
+  });
+
   it('rejects a key longer than 255 characters with 422', async () => {
     const user = await createUser(t);
     const res = await checkout(user, {}, { 'idempotency-key': 'x'.repeat(256) });

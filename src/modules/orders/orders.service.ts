@@ -4,6 +4,7 @@ import { pgTimestamptz } from '../../db/timestamptz.js';
 import { centsToMoney, formatMoney, isoDateTime, moneyToCents } from '../../http/schemas.js';
 import {
   cartEmpty,
+  idempotencyKeyMismatch,
   insufficientStock,
   itemsUnavailable,
   orderNotFound,
@@ -16,12 +17,14 @@ import {
   deleteCartItems,
   findCheckoutLines,
   findOrder,
+  findIdempotentOrder,
   findOrderIdByIdempotencyKey,
   findOrderLines,
   findAllOrdersWithBuyer,
   findOrders,
   insertOrder,
   insertOrderItems,
+  releaseExpiredIdempotencyKey,
   lockBooks,
   lockCart,
   type OrderLineRow,
@@ -31,6 +34,9 @@ import type { AdminOrderResponse, OrderItemResponse, OrderResponse } from './ord
 import { settleBookNow } from '../prebooks/prebooks.hold-jobs.js';
 import { holdsForCheckout } from '../prebooks/prebooks.holds.js';
 import { recordPreBookingConversions } from '../prebooks/prebooks.repository.js';
+
+/** How long an Idempotency-Key replays its order; after that it is a new checkout (as Stripe: 24 hours). */
+export const IDEMPOTENCY_KEY_TTL_MS = 24 * 60 * 60 * 1000;
 
 export interface CheckoutRequest {
   userId: number;
@@ -116,9 +122,28 @@ export function createOrdersService(deps: Pick<Deps, 'db' | 'config' | 'clock'>)
     return db.transaction(async (tx) => {
       const cartId = await lockCart(tx, req.userId);
       if (req.idempotencyKey !== undefined) {
+        await releaseExpiredIdempotencyKey(
+          tx,
+          req.userId,
+          req.idempotencyKey,
+          new Date(clock.now().getTime() - IDEMPOTENCY_KEY_TTL_MS),
+        );
         // After the cart lock: a concurrent retry with the same key waits here and then finds the first order.
-        const existing = await findOrderIdByIdempotencyKey(tx, req.userId, req.idempotencyKey);
-        if (existing !== undefined) return existing;
+        const existing = await findIdempotentOrder(tx, req.userId, req.idempotencyKey);
+        if (existing !== undefined) {
+          // A replay is the same request: the order was placed without forced failure (a forced one places
+          // nothing), and the cart is either what it consumed (now empty) or the same lines again.
+          const cartNow = cartId === undefined ? [] : await findCheckoutLines(tx, cartId);
+          const sameCart =
+            cartNow.length === 0 ||
+            (cartNow.length === existing.lines.length &&
+              cartNow.every(
+                (l, i) =>
+                  l.book_id === existing.lines[i]!.book_id && l.quantity === existing.lines[i]!.quantity,
+              ));
+          if (req.forcePaymentFailure || !sameCart) throw idempotencyKeyMismatch();
+          return existing.id;
+        }
       }
       if (cartId === undefined) throw cartEmpty();
       const cartLines = await findCheckoutLines(tx, cartId);
