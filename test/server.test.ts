@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -105,6 +105,40 @@ describe('the server entry point on the embedded database', () => {
       expect(await exited(second.child)).toBe(0);
     } finally {
       second.child.kill('SIGKILL');
+    }
+  }, 120_000);
+
+  it('never signals a process named by a stale pid file or .owner: a live unrelated process survives and start-up succeeds', async () => {
+    // The data folder exists from the tests above and was stopped cleanly: fake what a reboot leaves behind, a
+    // postmaster.pid and an .owner whose pid now belongs to an unrelated live process.
+    const stranger = spawn('sleep', ['300'], { stdio: 'ignore' });
+    await new Promise((r) => stranger.once('spawn', r));
+    const strangerPid = stranger.pid!;
+    try {
+      const dbDir = path.join(dataDir, 'db');
+      const now = Math.floor(Date.now() / 1000);
+      writeFileSync(
+        path.join(dbDir, 'postmaster.pid'),
+        `${strangerPid}\n${dbDir}\n${now}\n5432\n\n127.0.0.1\n  1234567   7\nready   \n`,
+      );
+      writeFileSync(`${dbDir}.owner`, `${strangerPid}\n`);
+      const port = await freePort();
+      const { child, output } = startServer(port);
+      try {
+        const res = await waitReady(port);
+        expect(res.status).toBe(200);
+        expect(alive(strangerPid)).toBe(true);
+        expect(stranger.exitCode).toBeNull();
+        expect(output()).toContain('stale');
+        expect(postmasterPid()).not.toBe(strangerPid);
+        child.kill('SIGTERM');
+        expect(await exited(child)).toBe(0);
+      } finally {
+        child.kill('SIGKILL');
+      }
+      expect(alive(strangerPid)).toBe(true);
+    } finally {
+      stranger.kill('SIGKILL');
     }
   }, 120_000);
 });

@@ -1,8 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { startEmbeddedPostgres } from './embedded.js';
+import { canVerifyProcesses, isPostmasterOf, readPostmasterLock } from './process-identity.js';
 
 export interface Database {
   url: string;
@@ -22,17 +22,16 @@ export async function openDatabase(config: Config, log: Logger): Promise<Databas
   return server;
 }
 
-/** For a second process (worker, CLI) beside a running API: the embedded server it started, if any. */
+/**
+ * For a second process (worker, CLI) beside a running API: the embedded server it started, if any. Only a
+ * verified postmaster of DATA_DIR's database folder counts (a stale pid file could name any process, and the port
+ * it records could be anyone's server).
+ */
 export function runningEmbeddedUrl(config: Config): string | undefined {
-  const pidFile = path.join(embeddedDir(config), 'postmaster.pid');
-  if (!existsSync(pidFile)) return undefined;
-  const lines = readFileSync(pidFile, 'utf8').split('\n');
-  const pid = Number(lines[0]);
-  const port = Number(lines[3]);
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return undefined;
-  }
-  return Number.isInteger(port) ? `postgres://postgres:postgres@127.0.0.1:${port}/bookstore` : undefined;
+  const dir = embeddedDir(config);
+  const lock = readPostmasterLock(path.join(dir, 'postmaster.pid'));
+  if (!lock || !canVerifyProcesses() || !isPostmasterOf(lock, dir)) return undefined;
+  return Number.isInteger(lock.port)
+    ? `postgres://postgres:postgres@127.0.0.1:${lock.port}/bookstore`
+    : undefined;
 }

