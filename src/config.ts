@@ -132,7 +132,7 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   WORKER: z.enum(['embedded', 'off']).default('embedded'),
   WORKER_CONCURRENCY: int(10, 1, 100),
-  WORKER_LOCAL_QUEUE: int(200, 0, 10_000),
+  WORKER_LOCAL_QUEUE: int(0, 0, 10_000),
   TRUST_PROXY: trustedProxies,
   AUTH_RATE_LIMIT_PER_MINUTE: int(30, 1, 1_000_000),
   REGISTER_RATE_LIMIT_PER_HOUR: int(10, 1, 1_000_000),

@@ -3,6 +3,7 @@ import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 
 export interface ReceivedMail {
+  envelopeFrom: string;
   envelopeTo: string[];
   raw: Buffer;
   parsed: ParsedMail;
@@ -20,14 +21,24 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** The envelope of a message the sink accepted (kept even with `parse: false`). */
+export interface AcceptedEnvelope {
+  from: string;
+  to: string[];
+}
+
 /**
  * A real SMTP server on loopback that keeps what it receives. `rejecting = true` makes it answer every
- * message with a temporary failure (451), as a relay that is up but refusing mail would.
+ * message with a temporary failure (451), as a relay that is up but refusing mail would. `holding = true` makes
+ * it read each message but not answer it (a relay that is slow to accept): a held message is not accepted, neither
+ * counted nor kept.
  */
 export async function startSmtpSink(port = 0, opts: { parse?: boolean } = {}) {
   const received: ReceivedMail[] = [];
   const waiters: (() => void)[] = [];
-  const state = { rejecting: false, count: 0 };
+  const state = { rejecting: false, holding: false, count: 0 };
+  const accepted: AcceptedEnvelope[] = [];
+  let held: (() => void)[] = [];
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
@@ -43,23 +54,36 @@ export async function startSmtpSink(port = 0, opts: { parse?: boolean } = {}) {
         }
         const raw = Buffer.concat(chunks);
         const envelopeTo = session.envelope.rcptTo.map((r) => r.address);
-        state.count += 1;
-        const finish = () => {
-          for (const w of waiters.splice(0)) w();
-          callback();
+        const envelopeFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
+        const accept = () => {
+          state.count += 1;
+          accepted.push({ from: envelopeFrom, to: envelopeTo });
+          const finish = () => {
+            for (const w of waiters.splice(0)) w();
+            callback();
+          };
+          if (opts.parse === false) {
+            finish();
+            return;
+          }
+          simpleParser(raw, { keepCidLinks: true })
+            .then((parsed) => {
+              received.push({ envelopeFrom, envelopeTo, raw, parsed });
+              finish();
+            })
+            .catch((err: unknown) => callback(err as Error));
         };
-        if (opts.parse === false) {
-          finish();
+        if (!state.holding) {
+          accept();
           return;
         }
-        simpleParser(raw, { keepCidLinks: true })
-          .then((parsed) => {
-            received.push({ envelopeTo, raw, parsed });
-            finish();
-          })
-          .catch((err: unknown) => callback(err as Error));
+        held.push(accept);
       });
     },
+  });
+  // A client that dies mid-conversation (a killed worker) resets its connections: not the sink's failure.
+  server.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'ECONNRESET') throw err;
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -70,7 +94,14 @@ export async function startSmtpSink(port = 0, opts: { parse?: boolean } = {}) {
     port: address.port,
     url: `smtp://127.0.0.1:${address.port}`,
     received,
+    accepted,
     state,
+    /** Messages read while holding and not answered yet. */
+    heldCount: () => held.length,
+    /** Forgets the held messages without answering them: none of them is accepted. */
+    dropHeld() {
+      held = [];
+    },
     /** Resolves once `n` messages were accepted (or rejects after `timeoutMs`). */
     async waitFor(n: number, timeoutMs = 10_000): Promise<ReceivedMail[]> {
       const deadline = Date.now() + timeoutMs;

@@ -1,0 +1,161 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAdmin, createBook, startTestApp, type TestContext, type TestUser } from './helpers.js';
+import { startSmtpSink, type SmtpSink } from './smtp-sink.js';
+
+// The API with WORKER=off only commits restocks; separate `npm run worker` processes deliver the e-mails.
+let t: TestContext;
+let sink: SmtpSink;
+let admin: TestUser;
+const children: ChildProcess[] = [];
+
+beforeAll(async () => {
+  sink = await startSmtpSink(0, { parse: false });
+  t = await startTestApp({ env: { WORKER: 'off', SMTP_URL: sink.url } });
+  admin = await createAdmin(t);
+});
+afterAll(async () => {
+  for (const child of children) child.kill('SIGKILL');
+  await t.close();
+  await sink.close();
+});
+
+/** A worker process (src/worker.ts, as `npm run worker` starts it) whose envelope sender names it. */
+function startWorkerProcess(name: string) {
+  let output = '';
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], {
+    env: {
+      ...process.env,
+      DATABASE_URL: t.databaseUrl,
+      SMTP_URL: sink.url,
+      MAIL_FROM: `${name}@bookstore.test`,
+      DATA_DIR: mkdtempSync(path.join(tmpdir(), 'bookstore-restock-worker-')),
+      LOG_LEVEL: 'info',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  return { child, exited, output: () => output };
+}
+
+async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** `n` readers waiting for a new out-of-stock book, inserted in one statement; their addresses share a prefix. */
+async function waitingReaders(n: number) {
+  const book = await createBook(t, { stock: 0, title: 'Many Readers' });
+  const prefix = `w${Date.now().toString(36)}`;
+  await t.deps.db.execute(sql`
+    WITH u AS (
+      INSERT INTO users (email, hashed_password, role, is_active)
+      SELECT ${prefix} || '.' || g || '@example.com', NULL, 'user', true FROM generate_series(1, ${n}) g
+      RETURNING id
+    )
+    INSERT INTO pre_bookings (user_id, book_id, status) SELECT id, ${book.id}, 'waiting' FROM u`);
+  return { book, prefix };
+}
+
+const restock = (bookId: number) =>
+  t.app.inject({
+    method: 'PATCH',
+    url: `/books/${bookId}/stock`,
+    headers: admin.auth,
+    payload: { quantity: 5 },
+  });
+
+const recorded = async (bookId: number) =>
+  (
+    await t.deps.db.execute<{ n: number }>(sql`
+      SELECT count(*)::int AS n FROM email_deliveries
+      WHERE cause IN (SELECT 'restock:' || id || ':' || wave_id FROM pre_bookings WHERE book_id = ${bookId})`)
+  ).rows[0]!.n;
+
+const queued = async () =>
+  (await t.deps.db.execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM graphile_worker.jobs`)).rows[0]!
+    .n;
+
+/** Each recipient with the prefix and how many messages the sink accepted for it, and who sent them. */
+function deliveries(prefix: string) {
+  const mine = sink.accepted.filter((m) => m.to.every((to) => to.startsWith(prefix)));
+  const perRecipient = new Map<string, number>();
+  for (const m of mine) for (const to of m.to) perRecipient.set(to, (perRecipient.get(to) ?? 0) + 1);
+  const bySender = new Map<string, number>();
+  for (const m of mine) bySender.set(m.from, (bySender.get(m.from) ?? 0) + 1);
+  return { total: mine.length, perRecipient, bySender };
+}
+
+describe('restock e-mail workers', () => {
+  it('resends nothing the relay accepted when a worker is killed (SIGKILL) mid-batch and another takes over', async () => {
+    const size = 600;
+    const { book, prefix } = await waitingReaders(size);
+    const first = startWorkerProcess('first');
+    expect((await restock(book.id)).statusCode).toBe(200);
+
+    await until('the first e-mails', () => deliveries(prefix).total >= 150);
+    // The relay stops answering: messages now in flight are read but not accepted. Once every accepted message
+    // is recorded and some are waiting for their answer, the worker dies in the middle of its batches.
+    sink.state.holding = true;
+    await until(
+      'the accepted e-mails to be recorded, with more in flight',
+      async () => (await recorded(book.id)) === deliveries(prefix).total && sink.heldCount() > 0,
+    );
+    const acceptedBeforeKill = deliveries(prefix).total;
+    expect(acceptedBeforeKill).toBeLessThan(size);
+    first.child.kill('SIGKILL');
+    expect((await first.exited).signal).toBe('SIGKILL');
+    sink.dropHeld();
+    sink.state.holding = false;
+    // The dead worker's job locks are released, as a restart does for a worker known to be gone.
+    const dead = await t.deps.db.execute<{ n: number }>(sql`
+      WITH d AS (SELECT array_agg(DISTINCT locked_by) AS ids FROM graphile_worker.jobs WHERE locked_by IS NOT NULL)
+      SELECT coalesce(cardinality(ids), 0)::int AS n, graphile_worker.force_unlock_workers(ids) FROM d`);
+    expect(dead.rows[0]!.n).toBe(1);
+
+    const second = startWorkerProcess('second');
+    await until('every e-mail', () => deliveries(prefix).perRecipient.size === size);
+    await until('the queue to drain', async () => (await queued()) === 0);
+
+    const { total, perRecipient, bySender } = deliveries(prefix);
+    expect(total).toBe(size);
+    expect([...perRecipient.values()].every((n) => n === 1)).toBe(true);
+    expect(bySender.get('first@bookstore.test')).toBe(acceptedBeforeKill);
+    expect(bySender.get('second@bookstore.test')).toBe(size - acceptedBeforeKill);
+    expect(await recorded(book.id)).toBe(size);
+    second.child.kill('SIGTERM');
+    expect((await second.exited).code).toBe(0);
+  }, 120_000);
+
+  it('delivers every e-mail of a broadcast exactly once with two worker processes sharing its batches', async () => {
+    const size = 2000;
+    const { book, prefix } = await waitingReaders(size);
+    const workers = [startWorkerProcess('alpha'), startWorkerProcess('beta')];
+    await until('both workers to start', () => workers.every((w) => w.output().includes('worker started')));
+    expect((await restock(book.id)).statusCode).toBe(200);
+
+    await until('every e-mail', () => deliveries(prefix).perRecipient.size === size, 90_000);
+    await until('the queue to drain', async () => (await queued()) === 0);
+    const { total, perRecipient, bySender } = deliveries(prefix);
+    expect(total).toBe(size);
+    expect([...perRecipient.values()].every((n) => n === 1)).toBe(true);
+    // Both took part.
+    expect(bySender.get('alpha@bookstore.test')).toBeGreaterThan(0);
+    expect(bySender.get('beta@bookstore.test')).toBeGreaterThan(0);
+    expect(await recorded(book.id)).toBe(size);
+    for (const w of workers) w.child.kill('SIGTERM');
+    for (const w of workers) expect((await w.exited).code).toBe(0);
+  }, 150_000);
+});
