@@ -81,7 +81,7 @@ const LEDGER_RETRIES_MS = [100, 500, 2000];
  * again later for what is left.
  */
 export async function deliverBatch(
-  deps: Pick<Deps, 'db' | 'log'>,
+  deps: Pick<Deps, 'pool' | 'log'>,
   opts: {
     messages: BatchMessage[];
     subject: string;
@@ -97,17 +97,13 @@ export async function deliverBatch(
   const writeLedger = async (rows: BatchMessage[]) => {
     for (let attempt = 0; ; attempt += 1) {
       try {
-        await deps.db
-          .insert(emailDeliveries)
-          .values(
-            rows.map((m) => ({
-              cause: m.cause,
-              recipient: m.to,
-              subject: opts.subject,
-              messageId: m.messageId,
-            })),
-          )
-          .onConflictDoNothing();
+        // One statement over three arrays: no per-value work in a query builder.
+        await deps.pool.query(
+          `INSERT INTO email_deliveries (cause, recipient, subject, message_id)
+           SELECT c, r, $4, m FROM unnest($1::text[], $2::text[], $3::text[]) AS t(c, r, m)
+           ON CONFLICT (cause) DO NOTHING`,
+          [rows.map((m) => m.cause), rows.map((m) => m.to), rows.map((m) => m.messageId), opts.subject],
+        );
         return;
       } catch (err) {
         const wait = LEDGER_RETRIES_MS[attempt];

@@ -124,7 +124,9 @@ const batchPayload = z.object({ wave_id: z.int(), from_id: z.int(), to_id: z.int
  * once for the whole batch, then deliverBatch (a pooled transport, each acceptance recorded by the next ledger
  * write). A re-run after a crash or a failure sends only what was not recorded.
  */
-export function restockBatchTask(deps: Pick<Deps, 'db' | 'mailer' | 'log' | 'clock' | 'config'>): Task {
+export function restockBatchTask(
+  deps: Pick<Deps, 'db' | 'pool' | 'mailer' | 'log' | 'clock' | 'config'>,
+): Task {
   const links = createCancelLinks(deps.config.SECRET_KEY, deps.config.PUBLIC_BASE_URL);
   return async (payload, helpers) => {
     const { wave_id: waveId, from_id: fromId, to_id: toId } = batchPayload.parse(payload);
