@@ -1,7 +1,7 @@
 import { eq, sql } from 'drizzle-orm';
 import type { Task } from 'graphile-worker';
 import { z } from 'zod';
-import type { DbOrTx } from '../../db/client.js';
+import { allowLongStatements, type DbOrTx } from '../../db/client.js';
 import type { Deps } from '../../deps.js';
 import { deliverBatch, deliverEmail } from '../../emails/delivery.js';
 import { emailDeliveries } from '../../emails/emails.table.js';
@@ -76,10 +76,12 @@ const fanoutPayload = z.object({ wave_id: z.int() });
  * that also marks the wave fanned out: a re-run (after a crash before the job was completed) adds nothing. Any
  * number of workers then take the batches.
  */
-export function restockFanoutTask(deps: Pick<Deps, 'db' | 'log'>): Task {
+export function restockFanoutTask(deps: Pick<Deps, 'db' | 'log' | 'config'>): Task {
   return async (payload) => {
     const { wave_id: waveId } = fanoutPayload.parse(payload);
     await deps.db.transaction(async (tx) => {
+      // One pass over the wave's readers (500 000 take seconds): the long limit of the restock itself.
+      await allowLongStatements(tx, deps.config.DB_LONG_STATEMENT_TIMEOUT_MS);
       const [wave] = await tx
         .select({ bookId: restockWaves.bookId, fannedOutAt: restockWaves.fannedOutAt })
         .from(restockWaves)

@@ -176,3 +176,45 @@ describe('notifyWaiting (one wave of alerts)', () => {
     expect(rows.rows).toEqual([{ recipient: reader.email, subject: "'Old Queue' is back in stock" }]);
   });
 });
+
+describe('the fan-out of a large wave', () => {
+  it('is not cut short by the per-statement limit of ordinary work', async () => {
+    const slow = await startTestApp({ env: { DB_STATEMENT_TIMEOUT_MS: '100' } });
+    try {
+      const boss = await createAdmin(slow);
+      const reader = await createUser(slow);
+      const book = await createBook(slow, { stock: 0 });
+      await slow.app.inject({
+        method: 'POST',
+        url: '/prebooks',
+        headers: reader.auth,
+        payload: { book_id: book.id },
+      });
+      // Every write to a wave takes longer than the ordinary limit, as a wave of many readers does.
+      await slow.deps.db.execute(sql`
+        CREATE FUNCTION slow_wave() RETURNS trigger LANGUAGE plpgsql AS
+        $$ BEGIN PERFORM pg_sleep(0.3); RETURN NEW; END $$`);
+      await slow.deps.db.execute(
+        sql`CREATE TRIGGER slow_wave BEFORE UPDATE ON restock_waves FOR EACH ROW EXECUTE FUNCTION slow_wave()`,
+      );
+      const res = await slow.app.inject({
+        method: 'PATCH',
+        url: `/books/${book.id}/stock`,
+        headers: boss.auth,
+        payload: { quantity: 1 },
+      });
+      expect(res.statusCode).toBe(200);
+      await runOnce({ pgPool: slow.deps.pool, taskList: taskList(slow.deps), noHandleSignals: true });
+      const rows = await slow.deps.db.execute<{ fanned: boolean; failed: number }>(sql`
+        SELECT (SELECT fanned_out_at IS NOT NULL FROM restock_waves WHERE book_id = ${book.id}) AS fanned,
+               (SELECT count(*)::int FROM graphile_worker.jobs WHERE last_error IS NOT NULL) AS failed`);
+      expect(rows.rows[0]).toEqual({ fanned: true, failed: 0 });
+      const sent = await slow.deps.db.execute(
+        sql`SELECT 1 FROM email_deliveries WHERE cause LIKE 'restock:%'`,
+      );
+      expect(sent.rows).toHaveLength(1);
+    } finally {
+      await slow.close();
+    }
+  });
+});
