@@ -81,7 +81,7 @@ const LEDGER_RETRIES_MS = [100, 500, 2000];
  * again later for what is left.
  */
 export async function deliverBatch(
-  deps: Pick<Deps, 'pool' | 'log'>,
+  deps: Pick<Deps, 'pool' | 'log'> & Partial<Pick<Deps, 'metrics'>>,
   opts: {
     messages: BatchMessage[];
     subject: string;
@@ -142,6 +142,7 @@ export async function deliverBatch(
       } catch (err) {
         failed += 1;
         sendError ??= err;
+        deps.metrics?.emails.inc({ outcome: 'failed' });
         deps.log.warn(
           { cause: message.cause, to: message.to, reason: err instanceof Error ? err.message : String(err) },
           'e-mail delivery failed; the batch will be retried',
@@ -149,6 +150,7 @@ export async function deliverBatch(
         continue;
       }
       sent += 1;
+      deps.metrics?.emails.inc({ outcome: 'sent' });
       accepted.push(message);
       flush();
     }

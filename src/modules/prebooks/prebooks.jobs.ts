@@ -127,7 +127,7 @@ const batchPayload = z.object({ wave_id: z.int(), from_id: z.int(), to_id: z.int
  * write). A re-run after a crash or a failure sends only what was not recorded.
  */
 export function restockBatchTask(
-  deps: Pick<Deps, 'db' | 'pool' | 'mailer' | 'log' | 'clock' | 'config'>,
+  deps: Pick<Deps, 'db' | 'pool' | 'mailer' | 'log' | 'clock' | 'config'> & Partial<Pick<Deps, 'metrics'>>,
 ): Task {
   const links = createCancelLinks(deps.config.SECRET_KEY, deps.config.PUBLIC_BASE_URL);
   return async (payload, helpers) => {
