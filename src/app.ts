@@ -5,7 +5,7 @@ import cors from '@fastify/cors';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { isDatabaseTimeout, isDatabaseUnavailable } from './db/errors.js';
 import type { Deps } from './deps.js';
@@ -33,6 +33,7 @@ import { uploadsRoutes } from './modules/uploads/uploads.routes.js';
 import { usersRoutes } from './modules/users/users.routes.js';
 import { analyticsRoutes } from './modules/analytics/analytics.routes.js';
 import { wishlistRoutes } from './modules/wishlist/wishlist.routes.js';
+import { maskUrl } from './lib/logger.js';
 
 /** What every route module receives. */
 export interface RouteContext {
@@ -112,6 +113,8 @@ export async function buildApp(deps: Deps) {
   const { config } = deps;
   const app = Fastify({
     loggerInstance: deps.log,
+    // One line per request instead of Fastify's two (see the onResponse hook below).
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT,
     requestIdHeader: false,
     genReqId: requestIdFrom,
@@ -137,6 +140,16 @@ export async function buildApp(deps: Deps) {
   }).withTypeProvider<ZodTypeProvider>();
   app.server.maxConnections = config.HTTP_MAX_CONNECTIONS;
   app.server.maxHeadersCount = 100;
+  // One log line per request, on its response (request.log carries the reqId); the stream ticket stays masked.
+  app.addHook('onResponse', (request, reply, done) => {
+    const url = maskUrl(request.url);
+    const ms = Math.round(reply.elapsedTime * 10) / 10;
+    const line = { method: request.method, url, statusCode: reply.statusCode, responseTime: ms };
+    const msg = `${request.method} ${url} ${reply.statusCode} ${ms}ms`;
+    if (reply.statusCode >= 500) request.log.error(line, msg);
+    else request.log.info(line, msg);
+    done();
+  });
 
   app.addHook('onRequest', securityHeaders({ https: config.PUBLIC_BASE_URL.startsWith('https:') }));
   await app.register(observability, { metrics: deps.metrics });

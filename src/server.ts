@@ -8,6 +8,7 @@ import { cronItems, taskList } from './jobs/tasks.js';
 import { removeEmbeddedPostgresSignalHandlers } from './db/embedded.js';
 import { configFromEnvironment } from './lib/env.js';
 import { createLogger } from './lib/logger.js';
+import { markShuttingDown } from './lib/shutdown.js';
 import { parseCommandLine } from './cli/args.js';
 
 parseCommandLine({
@@ -51,6 +52,7 @@ async function main() {
   const shutdown = async (signal: string, exitCode = 0) => {
     if (closing) return;
     closing = true;
+    markShuttingDown();
     log.info({ signal }, 'shutting down');
     const force = setTimeout(() => {
       log.error('graceful shutdown timed out');

@@ -6,6 +6,7 @@ import { cronItems, taskList } from './jobs/tasks.js';
 import { removeEmbeddedPostgresSignalHandlers } from './db/embedded.js';
 import { configFromEnvironment } from './lib/env.js';
 import { createLogger } from './lib/logger.js';
+import { markShuttingDown } from './lib/shutdown.js';
 import { parseCommandLine } from './cli/args.js';
 
 parseCommandLine({
@@ -40,6 +41,7 @@ async function main() {
   const shutdown = async (signal: string) => {
     if (closing) return;
     closing = true;
+    markShuttingDown();
     log.info({ signal }, 'worker shutting down');
     setTimeout(() => {
       log.error('graceful shutdown timed out');

@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { Logger, parseCronItems, run, type CronItem, type Runner, type TaskList } from 'graphile-worker';
 import type pg from 'pg';
 import type { Logger as Pino } from 'pino';
+import { isConnectionTermination, isShuttingDown } from '../lib/shutdown.js';
 import type { DbOrTx } from '../db/client.js';
 
 export interface JobOptions {
@@ -39,7 +40,10 @@ export function workerLogger(log: Pino): Logger {
       scope: { label: scope.label, taskIdentifier: scope.taskIdentifier, jobId: scope.jobId },
       ...meta,
     };
-    if (level === 'error') log.error(fields, message);
+    // Ctrl-C also stops the embedded PostgreSQL, which may drop the worker's connections before runner.stop().
+    if (level === 'error' && isShuttingDown() && isConnectionTermination(meta?.error))
+      log.info(fields, `${message} (expected while shutting down)`);
+    else if (level === 'error') log.error(fields, message);
     else if (level === 'warning') log.warn(fields, message);
     else if (level === 'info') log.debug(fields, message);
     else log.trace(fields, message);

@@ -3,6 +3,7 @@ import pg from 'pg';
 import { z } from 'zod';
 import type { Deps } from '../../deps.js';
 import { AppError } from '../../http/errors.js';
+import { isShuttingDown } from '../../lib/shutdown.js';
 import {
   activeUserIds,
   findNotificationsAfter,
@@ -157,6 +158,13 @@ export function createNotificationHub(
     listener = undefined;
     client.end().catch(() => {});
     if (closed) return;
+    if (isShuttingDown()) {
+      log.info(
+        { reason: err?.message ?? 'connection ended' },
+        'notification listener ended while shutting down',
+      );
+      return;
+    }
     log.warn({ reason: err?.message ?? 'connection ended' }, 'notification listener lost; reconnecting');
     scheduleReconnect();
   }

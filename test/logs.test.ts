@@ -1,0 +1,88 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { expect, it } from 'vitest';
+import { TEST_SECRET } from './helpers.js';
+
+// Ctrl-C in a terminal sends SIGINT to the whole foreground process group: the API and its embedded PostgreSQL.
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+it('logs one JSON line per request and no error when the process group gets SIGINT', async () => {
+  const port = await freePort();
+  let out = '';
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    detached: true, // its own process group, as a shell's foreground job
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      NODE_ENV: 'production',
+      SECRET_KEY: TEST_SECRET,
+      MAIL_SUPPRESS_SEND: 'true',
+      DATA_DIR: mkdtempSync(path.join(tmpdir(), 'bookstore-logs-test-')),
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+      WORKER: 'embedded', // graphile-worker holds a LISTEN connection too
+    },
+  });
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  const pid = child.pid!;
+  try {
+    const deadline = Date.now() + 90_000;
+    for (;;) {
+      const ok = await fetch(`http://127.0.0.1:${port}/health`).then(
+        (r) => r.status === 200,
+        () => false,
+      );
+      if (ok) break;
+      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`not healthy:\n${out}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const res = await fetch(`http://127.0.0.1:${port}/health?ticket=s3cret-ticket`);
+    expect(res.status).toBe(200);
+    // Let the worker settle (its LISTEN connection) and the request line reach stdout.
+    await new Promise((r) => setTimeout(r, 2000));
+    process.kill(-pid, 'SIGINT');
+    const result = await exited;
+    expect(result, out).toEqual({ code: 0, signal: null });
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) process.kill(-pid, 'SIGKILL');
+  }
+
+  const lines = out
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+  expect(lines.filter((l) => (l.level as number) >= 50)).toEqual([]);
+  expect(out).not.toContain('s3cret-ticket');
+  expect(out).not.toContain('incoming request');
+  expect(out).not.toContain('request completed');
+  const requests = lines.filter((l) => typeof l.statusCode === 'number');
+  const ticketed = requests.filter((l) => String(l.url).startsWith('/health?ticket='));
+  expect(ticketed).toHaveLength(1);
+  expect(ticketed[0]).toMatchObject({
+    level: 30,
+    method: 'GET',
+    url: '/health?ticket=[REDACTED]',
+    statusCode: 200,
+    reqId: expect.any(String),
+    responseTime: expect.any(Number),
+  });
+  expect(lines.some((l) => l.msg === 'shutdown complete')).toBe(true);
+}, 150_000);
