@@ -1,4 +1,5 @@
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { createSignedValues } from '../../http/signed-value.js';
 
 /**
  * The redirect flow's state, nonce and PKCE verifier, kept between GET /auth/google and its callback in a
@@ -24,14 +25,12 @@ export function newOAuthState(): OAuthState {
 export const codeChallenge = (verifier: string) => createHash('sha256').update(verifier).digest('base64url');
 
 export function createStateCookies(secret: string, secure: boolean) {
-  const sign = (payload: string) =>
-    createHmac('sha256', secret).update(`oauth-state.${payload}`).digest('base64url');
+  const sealed = createSignedValues(secret, 'oauth-state');
   const attributes = `Path=/; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`;
 
   function serialize(value: OAuthState, now: Date): string {
     const expires = Math.floor(now.getTime() / 1000) + STATE_MAX_AGE_SECONDS;
-    const payload = Buffer.from(JSON.stringify({ ...value, exp: expires })).toString('base64url');
-    return `${STATE_COOKIE}=${payload}.${sign(payload)}; Max-Age=${STATE_MAX_AGE_SECONDS}; ${attributes}`;
+    return `${STATE_COOKIE}=${sealed.seal({ ...value, exp: expires })}; Max-Age=${STATE_MAX_AGE_SECONDS}; ${attributes}`;
   }
 
   const clear = () => `${STATE_COOKIE}=; Max-Age=0; ${attributes}`;
@@ -45,27 +44,16 @@ export function createStateCookies(secret: string, secure: boolean) {
       .find((part) => part.startsWith(`${STATE_COOKIE}=`))
       ?.slice(STATE_COOKIE.length + 1);
     if (!raw) return undefined;
-    const dot = raw.lastIndexOf('.');
-    if (dot < 0) return undefined;
-    const payload = raw.slice(0, dot);
-    const given = Buffer.from(raw.slice(dot + 1));
-    const expected = Buffer.from(sign(payload));
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
-    try {
-      const value = JSON.parse(Buffer.from(payload, 'base64url').toString()) as Partial<OAuthState> & {
-        exp?: unknown;
-      };
-      if (typeof value.exp !== 'number' || value.exp * 1000 < now.getTime()) return undefined;
-      if (
-        typeof value.state !== 'string' ||
-        typeof value.nonce !== 'string' ||
-        typeof value.verifier !== 'string'
-      )
-        return undefined;
-      return { state: value.state, nonce: value.nonce, verifier: value.verifier };
-    } catch {
+    const value = sealed.open(raw) as (Partial<OAuthState> & { exp?: unknown }) | null | undefined;
+    if (typeof value !== 'object' || value === null) return undefined;
+    if (typeof value.exp !== 'number' || value.exp * 1000 < now.getTime()) return undefined;
+    if (
+      typeof value.state !== 'string' ||
+      typeof value.nonce !== 'string' ||
+      typeof value.verifier !== 'string'
+    )
       return undefined;
-    }
+    return { state: value.state, nonce: value.nonce, verifier: value.verifier };
   }
 
   return { serialize, clear, parse };
