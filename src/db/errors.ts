@@ -22,16 +22,6 @@ export function isForeignKeyViolation(err: unknown, constraint?: string): boolea
   return e?.code === '23503' && (constraint === undefined || e.constraint === constraint);
 }
 
-export function isCheckViolation(err: unknown, constraint?: string): boolean {
-  const e = pgError(err);
-  return e?.code === '23514' && (constraint === undefined || e.constraint === constraint);
-}
-
-export function isSerializationFailure(err: unknown): boolean {
-  const code = pgError(err)?.code;
-  return code === '40001' || code === '40P01';
-}
-
 // admin_shutdown, crash_shutdown, cannot_connect_now (starting up, shutting down, recovery, not accepting
 // connections), too_many_connections; and the whole class 08 (connection exceptions).
 const UNAVAILABLE_CODES = new Set(['57P01', '57P02', '57P03', '53300']);

@@ -37,13 +37,3 @@ export class RequestValidationError extends Error {
     this.name = 'RequestValidationError';
   }
 }
-
-export function valueError(
-  loc: (string | number)[],
-  message: string,
-  input: unknown,
-): RequestValidationError {
-  return new RequestValidationError([
-    { type: 'value_error', loc, msg: `Value error, ${message}`, input, ctx: { error: message } },
-  ]);
-}

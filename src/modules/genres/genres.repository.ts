@@ -1,4 +1,4 @@
-import { asc, eq } from 'drizzle-orm';
+import { asc } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
 import { genres } from './genres.table.js';
 
@@ -15,10 +15,5 @@ export async function insertGenre(db: DbOrTx, name: string) {
     .values({ name })
     .onConflictDoNothing({ target: genres.name })
     .returning(columns);
-  return row;
-}
-
-export async function findGenreById(db: DbOrTx, id: number) {
-  const [row] = await db.select(columns).from(genres).where(eq(genres.id, id));
   return row;
 }

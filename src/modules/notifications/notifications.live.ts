@@ -33,13 +33,7 @@ function sseEvent(event: string, data: unknown, id?: number): string {
   return `${id === undefined ? '' : `id: ${id}\n`}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
 }
 
-/**
- * The live side of notifications in one API process: Server-Sent Event streams of the connected users, fed by one
- * dedicated PostgreSQL connection that LISTENs on the notification channel. A committed wave announces itself
- * with pg_notify; every process hears it and pushes the wave's notifications to its own connected users, so any
- * number of API processes can share the database. The listener starts with the first stream and reconnects
- * (then catches up from each stream's last id) if its connection is lost.
- */
+/** Limits and seams of the notification hub (createNotificationHub). */
 export interface NotificationHubOptions {
   heartbeatMs?: number;
   reconnectMs?: number;
@@ -75,6 +69,13 @@ const processLimit = () =>
     { 'Retry-After': RETRY_AFTER_SECONDS },
   );
 
+/**
+ * The live side of notifications in one API process: Server-Sent Event streams of the connected users, fed by one
+ * dedicated PostgreSQL connection that LISTENs on the notification channel. A committed wave announces itself
+ * with pg_notify; every process hears it and pushes the wave's notifications to its own connected users, so any
+ * number of API processes can share the database. The listener starts with the first stream and reconnects
+ * (then catches up from each stream's last id) if its connection is lost.
+ */
 export function createNotificationHub(
   deps: Pick<Deps, 'db' | 'pool' | 'log' | 'config'>,
   opts: NotificationHubOptions = {},

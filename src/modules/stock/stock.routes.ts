@@ -30,10 +30,10 @@ export const stockRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { de
         operationId: 'setBookStock',
         summary: 'Set the stock of a book',
         description:
-          'Sets the absolute stock. On the `broadcast` policy, moving it from 0 to a positive number notifies every ' +
-          'waiting pre-booking in the same transaction (in-app notification and one restock e-mail each, sent ' +
-          'after commit). On `fifo`, whenever copies are free and readers wait, the first min(available, waiting) ' +
-          'readers in queue order are notified, each with a copy held for them.',
+          'Sets the absolute stock. On the `broadcast` policy, moving it from 0 to a positive number marks every ' +
+          'waiting pre-booking notified in the same transaction; after commit each reader gets an in-app ' +
+          'notification and one restock e-mail. On `fifo`, whenever copies are free and readers wait, the first ' +
+          'min(available, waiting) readers in queue order are notified, each with a copy held for them.',
         security,
         params: idParams('book_id', 'Id of the book'),
         body: stockUpdateBody,
