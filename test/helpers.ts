@@ -5,7 +5,7 @@ import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import { pino } from 'pino';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { loadConfig, type Config } from '../src/config.js';
 import { closeDeps, createDeps, type Deps } from '../src/deps.js';
@@ -66,18 +66,19 @@ export interface TestContext {
   close(): Promise<void>;
 }
 
+export interface TestAppOptions {
+  env?: Record<string, string>;
+  deps?: Partial<Deps>;
+  /** Test-only routes, added before the app is ready (e.g. to exercise the auth guards). */
+  extraRoutes?: (app: TestApp, deps: Deps) => void;
+}
+
 /**
- * A fresh database and an app on it, for one test file:
- *   const t = await startTestApp();  ...  afterAll(() => t.close());
+ * A fresh database and an app on it:
+ *   const t = await startTestApp();  ...  await t.close();
+ * A test file that wants one for all its tests uses `useTestApp` instead.
  */
-export async function startTestApp(
-  opts: {
-    env?: Record<string, string>;
-    deps?: Partial<Deps>;
-    /** Test-only routes, added before the app is ready (e.g. to exercise the auth guards). */
-    extraRoutes?: (app: TestApp, deps: Deps) => void;
-  } = {},
-): Promise<TestContext> {
+export async function startTestApp(opts: TestAppOptions = {}): Promise<TestContext> {
   const database = await createTestDatabase();
   const config = testConfig(opts.env);
   const log = pino({ level: config.LOG_LEVEL });
@@ -96,6 +97,34 @@ export async function startTestApp(
     },
   };
 }
+
+/**
+ * The one set-up of a test file: `const t = useTestApp();` at the top level starts a fresh database and an app
+ * on it before the file's first test (before the file's own `beforeAll`s, which run in order after it) and
+ * closes both after its last. `t` is filled in place, so it can be captured by helpers declared beside it.
+ */
+export function useTestApp(opts: TestAppOptions = {}): TestContext {
+  const t = {} as TestContext;
+  beforeAll(async () => {
+    Object.assign(t, await startTestApp(opts));
+  });
+  afterAll(async () => {
+    await t.close?.();
+  });
+  return t;
+}
+
+/** An account created (through `createUser`) before the file's tests and filled in place, like `useTestApp`. */
+export function useUser(t: Pick<TestContext, 'deps'>, opts: Parameters<typeof createUser>[1] = {}): TestUser {
+  const user = {} as TestUser;
+  beforeAll(async () => {
+    Object.assign(user, await createUser(t, opts));
+  });
+  return user;
+}
+
+/** An administrator, like `useUser`. */
+export const useAdmin = (t: Pick<TestContext, 'deps'>) => useUser(t, { role: 'admin' });
 
 let counter = 0;
 /** A unique e-mail address for a test user. */

@@ -4,21 +4,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { decodeJwt } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createUser,
-  PASSWORD,
-  startTestApp,
-  TEST_SECRET,
-  uniqueEmail,
-  type TestContext,
-} from '../../test/helpers.js';
+import { describe, expect, it } from 'vitest';
+import { createUser, PASSWORD, TEST_SECRET, uniqueEmail, useTestApp } from '../../test/helpers.js';
 
-let t: TestContext;
-beforeAll(async () => {
-  t = await startTestApp();
-});
-afterAll(() => t.close());
+const t = useTestApp();
 
 interface Run {
   code: number;

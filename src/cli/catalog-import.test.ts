@@ -3,14 +3,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBook, createUser, startTestApp, TEST_SECRET, type TestContext } from '../../test/helpers.js';
+import { describe, expect, it } from 'vitest';
+import { createBook, createUser, TEST_SECRET, useTestApp } from '../../test/helpers.js';
 
-let t: TestContext;
-beforeAll(async () => {
-  t = await startTestApp();
-});
-afterAll(() => t.close());
+const t = useTestApp();
 
 const dir = mkdtempSync(path.join(tmpdir(), 'bookstore-import-'));
 let fileCounter = 0;

@@ -1,15 +1,11 @@
 import { eq, sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBook, createUser, insertOrder, startTestApp, type TestContext } from '../../test/helpers.js';
+import { describe, expect, it } from 'vitest';
+import { createBook, createUser, insertOrder, useTestApp } from '../../test/helpers.js';
 import { isoDateTime } from '../http/schemas.js';
 import { reviews } from '../modules/reviews/reviews.table.js';
 import { parsePgTimestamptz, PreciseDate } from './timestamptz.js';
 
-let t: TestContext;
-beforeAll(async () => {
-  t = await startTestApp();
-});
-afterAll(() => t.close());
+const t = useTestApp();
 
 const INSTANTS = [
   { stored: '2026-03-01 12:34:56.123456+00', wire: '2026-03-01T12:34:56.123456Z' },

@@ -2,32 +2,28 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { SignJWT } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { createAdmin, createUser, startTestApp, TEST_SECRET, type TestContext } from '../../test/helpers.js';
+import { createAdmin, createUser, TEST_SECRET, useTestApp } from '../../test/helpers.js';
 import { createAccessTokens } from '../modules/auth/auth.tokens.js';
 import { createAuthGuards, currentUser } from './auth.js';
 import { laxInt } from './schemas.js';
 
-let t: TestContext;
-beforeAll(async () => {
-  t = await startTestApp({
-    extraRoutes: (app, deps) => {
-      const guards = createAuthGuards(deps.db, deps.tokens);
-      const querystring = z.object({ n: laxInt({ min: 1 }).default(1) });
-      const routes: FastifyPluginAsyncZod = async (scope) => {
-        scope.get('/test/active', { preValidation: guards.activeUser, schema: { querystring } }, (request) =>
-          currentUser(request),
-        );
-        scope.get('/test/admin', { preValidation: guards.admin, schema: { querystring } }, (request) =>
-          currentUser(request),
-        );
-      };
-      void app.register(routes);
-    },
-  });
+const t = useTestApp({
+  extraRoutes: (app, deps) => {
+    const guards = createAuthGuards(deps.db, deps.tokens);
+    const querystring = z.object({ n: laxInt({ min: 1 }).default(1) });
+    const routes: FastifyPluginAsyncZod = async (scope) => {
+      scope.get('/test/active', { preValidation: guards.activeUser, schema: { querystring } }, (request) =>
+        currentUser(request),
+      );
+      scope.get('/test/admin', { preValidation: guards.admin, schema: { querystring } }, (request) =>
+        currentUser(request),
+      );
+    };
+    void app.register(routes);
+  },
 });
-afterAll(() => t.close());
 
 const get = (url: string, authorization?: string) =>
   t.app.inject({ method: 'GET', url, headers: authorization === undefined ? {} : { authorization } });

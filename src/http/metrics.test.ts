@@ -7,8 +7,9 @@ import {
   createBook,
   createUser,
   startTestApp,
-  uniqueEmail,
   type TestContext,
+  uniqueEmail,
+  useTestApp,
 } from '../../test/helpers.js';
 import { deliverEmail } from '../emails/delivery.js';
 
@@ -27,18 +28,14 @@ function logCapture() {
 }
 
 const capture = logCapture();
-let t: TestContext;
-beforeAll(async () => {
-  t = await startTestApp({
-    deps: { log: capture.log },
-    extraRoutes: (app) => {
-      app.get('/test-only/boom', () => {
-        throw new Error('boom');
-      });
-    },
-  });
+const t = useTestApp({
+  deps: { log: capture.log },
+  extraRoutes: (app) => {
+    app.get('/test-only/boom', () => {
+      throw new Error('boom');
+    });
+  },
 });
-afterAll(() => t.close());
 
 async function scrape(ctx: TestContext = t, headers: Record<string, string> = {}) {
   const res = await ctx.app.inject({ method: 'GET', url: '/metrics', headers });

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import ts from 'typescript';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestContext } from '../../test/helpers.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useTestApp } from '../../test/helpers.js';
 
 /**
  * The component schemas of the reference (FastAPI) document, with the fields the contract gives them. Clients
@@ -171,16 +171,14 @@ interface Document {
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 
-let t: TestContext;
+const t = useTestApp();
 let doc: Document;
 
 beforeAll(async () => {
-  t = await startTestApp();
   const res = await t.app.inject({ method: 'GET', url: '/openapi.json' });
   expect(res.statusCode).toBe(200);
   doc = res.json<Document>();
 });
-afterAll(() => t.close());
 
 function operations(): { name: string; op: Operation }[] {
   return Object.entries(doc.paths).flatMap(([p, ops]) =>

@@ -1,13 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAdmin, startTestApp, type TestContext, type TestUser } from '../../test/helpers.js';
+import { describe, expect, it } from 'vitest';
+import { startTestApp, useAdmin, useTestApp } from '../../test/helpers.js';
 
-let t: TestContext;
-let admin: TestUser;
-beforeAll(async () => {
-  t = await startTestApp();
-  admin = await createAdmin(t);
-});
-afterAll(() => t.close());
+const t = useTestApp();
+const admin = useAdmin(t);
 
 const PNG = Buffer.concat([
   Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),

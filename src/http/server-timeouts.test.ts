@@ -1,23 +1,21 @@
 import net from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestContext } from '../../test/helpers.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useTestApp } from '../../test/helpers.js';
 
-let t: TestContext;
+const t = useTestApp({
+  env: {
+    HTTP_REQUEST_TIMEOUT_MS: '1500',
+    HTTP_HEADERS_TIMEOUT_MS: '800',
+    HTTP_KEEP_ALIVE_TIMEOUT_MS: '500',
+    HTTP_IDLE_TIMEOUT_MS: '3000',
+    HTTP_MAX_CONNECTIONS: '5',
+  },
+});
 let port: number;
 beforeAll(async () => {
-  t = await startTestApp({
-    env: {
-      HTTP_REQUEST_TIMEOUT_MS: '1500',
-      HTTP_HEADERS_TIMEOUT_MS: '800',
-      HTTP_KEEP_ALIVE_TIMEOUT_MS: '500',
-      HTTP_IDLE_TIMEOUT_MS: '3000',
-      HTTP_MAX_CONNECTIONS: '5',
-    },
-  });
   await t.app.listen({ port: 0, host: '127.0.0.1' });
   port = (t.app.server.address() as net.AddressInfo).port;
 });
-afterAll(() => t.close());
 
 /** Opens a socket, runs `script` on it, and resolves with what the server sent and when it closed it. */
 function session(script: (socket: net.Socket) => void): Promise<{ data: string; closedAfterMs: number }> {

@@ -8,22 +8,21 @@ import {
   startTestApp,
   type TestContext,
   type TestUser,
+  useAdmin,
+  useTestApp,
+  useUser,
 } from '../../../test/helpers.js';
 
 /** The app's clock; each test moves it to its own year so that the tests' orders never share a window. */
 let now = new Date('2026-03-04T10:00:00Z');
-let t: TestContext;
-let admin: TestUser;
-let buyer: TestUser;
+const t = useTestApp({ deps: { clock: { now: () => now } } });
+const admin = useAdmin(t);
+const buyer = useUser(t);
 let book: { id: number };
 
 beforeAll(async () => {
-  t = await startTestApp({ deps: { clock: { now: () => now } } });
-  admin = await createAdmin(t);
-  buyer = await createUser(t);
   book = await createBook(t);
 });
-afterAll(() => t.close());
 
 /** GET as the admin, with a token signed at the current (fixed) time. */
 async function get(url: string) {

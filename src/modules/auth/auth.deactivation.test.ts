@@ -1,24 +1,18 @@
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
-  createAdmin,
   createUser,
   PASSWORD,
-  startTestApp,
-  waitForLockWaiter,
-  type TestContext,
   type TestUser,
+  useAdmin,
+  useTestApp,
+  waitForLockWaiter,
 } from '../../../test/helpers.js';
 
-let t: TestContext;
-let admin: TestUser;
-beforeAll(async () => {
-  t = await startTestApp({
-    env: { AUTH_RATE_LIMIT_PER_MINUTE: '10000', REGISTER_RATE_LIMIT_PER_HOUR: '10000' },
-  });
-  admin = await createAdmin(t);
+const t = useTestApp({
+  env: { AUTH_RATE_LIMIT_PER_MINUTE: '10000', REGISTER_RATE_LIMIT_PER_HOUR: '10000' },
 });
-afterAll(() => t.close());
+const admin = useAdmin(t);
 
 const ROUNDS = 20;
 

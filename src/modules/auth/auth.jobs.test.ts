@@ -1,20 +1,16 @@
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { addJob, startWorker } from '../../jobs/queue.js';
 import { cronItems, taskList } from '../../jobs/tasks.js';
-import { createUser, startTestApp, type TestContext } from '../../../test/helpers.js';
+import { createUser, useTestApp } from '../../../test/helpers.js';
 import { purgeDeadRefreshTokens, REFRESH_TOKEN_PURGE_TASK } from './auth.jobs.js';
 import { hashRefreshToken } from './auth.service.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-let t: TestContext;
-beforeAll(async () => {
-  t = await startTestApp({
-    env: { AUTH_RATE_LIMIT_PER_MINUTE: '10000', REGISTER_RATE_LIMIT_PER_HOUR: '10000' },
-  });
+const t = useTestApp({
+  env: { AUTH_RATE_LIMIT_PER_MINUTE: '10000', REGISTER_RATE_LIMIT_PER_HOUR: '10000' },
 });
-afterAll(() => t.close());
 
 interface Row {
   token: string;

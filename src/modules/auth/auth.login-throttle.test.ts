@@ -1,11 +1,10 @@
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { buildApp } from '../../app.js';
 import { closeDeps, createDeps } from '../../deps.js';
-import { createUser, PASSWORD, startTestApp, testConfig, type TestContext } from '../../../test/helpers.js';
+import { createUser, PASSWORD, testConfig, useTestApp } from '../../../test/helpers.js';
 import { DEVICE_COOKIE } from './auth.device-cookie.js';
 
-let t: TestContext;
 let now = new Date('2026-05-01T10:00:00Z').getTime();
 const clock = { now: () => new Date(now) };
 const env = {
@@ -13,10 +12,7 @@ const env = {
   LOGIN_MAX_FAILURES_PER_ACCOUNT: '8',
   AUTH_RATE_LIMIT_PER_MINUTE: '10000',
 };
-beforeAll(async () => {
-  t = await startTestApp({ env, deps: { clock } });
-});
-afterAll(() => t.close());
+const t = useTestApp({ env, deps: { clock } });
 
 let addressCounter = 0;
 const freshAddress = () => `198.51.100.${++addressCounter}`;

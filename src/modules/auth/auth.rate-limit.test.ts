@@ -1,24 +1,20 @@
 import { sql } from 'drizzle-orm';
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { buildApp } from '../../app.js';
 import { loadConfig } from '../../config.js';
 import { closeDeps, createDeps } from '../../deps.js';
-import { PASSWORD, startTestApp, testConfig, uniqueEmail, type TestContext } from '../../../test/helpers.js';
+import { PASSWORD, testConfig, uniqueEmail, useTestApp } from '../../../test/helpers.js';
 import { purgeExpiredCounters } from './auth.jobs.js';
 import { clientKey } from './auth.rate-limit.js';
 
-let t: TestContext;
-beforeAll(async () => {
-  t = await startTestApp({
-    env: {
-      AUTH_RATE_LIMIT_PER_MINUTE: '3',
-      REGISTER_RATE_LIMIT_PER_HOUR: '3',
-      ACCOUNT_EMAIL_RATE_LIMIT_PER_HOUR: '3',
-    },
-  });
+const t = useTestApp({
+  env: {
+    AUTH_RATE_LIMIT_PER_MINUTE: '3',
+    REGISTER_RATE_LIMIT_PER_HOUR: '3',
+    ACCOUNT_EMAIL_RATE_LIMIT_PER_HOUR: '3',
+  },
 });
-afterAll(() => t.close());
 
 let addressCounter = 0;
 /** A client address no other test of this file uses, so that each test starts with empty counters. */

@@ -1,16 +1,9 @@
 import { createHash } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { decodeJwt } from 'jose';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { revokeUserRefreshTokens } from './auth.repository.js';
-import {
-  createUser,
-  PASSWORD,
-  PASSWORD_HASH,
-  startTestApp,
-  uniqueEmail,
-  type TestContext,
-} from '../../../test/helpers.js';
+import { createUser, PASSWORD, PASSWORD_HASH, uniqueEmail, useTestApp } from '../../../test/helpers.js';
 
 /** Generated with @node-rs/argon2 using the reference's parameters (argon2-cffi defaults) for "password123". */
 const REFERENCE_HASH =
@@ -19,19 +12,15 @@ const REFERENCE_HASH =
 const DAY_MS = 24 * 60 * 60 * 1000;
 const clock = { offsetMs: 0, now: () => new Date(Date.now() + clock.offsetMs) };
 
-let t: TestContext;
-beforeAll(async () => {
-  t = await startTestApp({
-    // This file signs in far more often than the per-address flood limits allow one client.
-    env: {
-      REFRESH_TOKEN_EXPIRE_DAYS: '7',
-      AUTH_RATE_LIMIT_PER_MINUTE: '10000',
-      REGISTER_RATE_LIMIT_PER_HOUR: '10000',
-    },
-    deps: { clock },
-  });
+const t = useTestApp({
+  // This file signs in far more often than the per-address flood limits allow one client.
+  env: {
+    REFRESH_TOKEN_EXPIRE_DAYS: '7',
+    AUTH_RATE_LIMIT_PER_MINUTE: '10000',
+    REGISTER_RATE_LIMIT_PER_HOUR: '10000',
+  },
+  deps: { clock },
 });
-afterAll(() => t.close());
 beforeEach(() => {
   clock.offsetMs = 0;
 });

@@ -1,14 +1,8 @@
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createAdmin,
-  createBook,
-  createUser,
-  startTestApp,
-  type TestContext,
-} from '../../../test/helpers.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createAdmin, createBook, createUser, useTestApp } from '../../../test/helpers.js';
 
-let t: TestContext;
+const t = useTestApp();
 let genreA: number;
 let genreB: number;
 const ids: Record<string, number> = {};
@@ -35,7 +29,6 @@ async function review(bookId: number, rating: number) {
 }
 
 beforeAll(async () => {
-  t = await startTestApp();
   const admin = await createAdmin(t);
   const genre = async (name: string) =>
     (await t.app.inject({ method: 'POST', url: '/genres', headers: admin.auth, payload: { name } })).json<{
@@ -66,7 +59,6 @@ beforeAll(async () => {
   await review(ids['Dune']!, 4);
   await review(ids['C++ Primer']!, 2);
 });
-afterAll(() => t.close());
 
 describe('GET /books listing', () => {
   it('lists every book by title by default with the page envelope', async () => {

@@ -1,23 +1,13 @@
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createAdmin,
-  createBook,
-  createUser,
-  startTestApp,
-  type TestContext,
-  type TestUser,
-} from '../../../test/helpers.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createBook, createUser, useAdmin, useTestApp, useUser } from '../../../test/helpers.js';
 
-let t: TestContext;
-let admin: TestUser;
-let user: TestUser;
+const t = useTestApp();
+const admin = useAdmin(t);
+const user = useUser(t);
 let genreId: number;
 
 beforeAll(async () => {
-  t = await startTestApp();
-  admin = await createAdmin(t);
-  user = await createUser(t);
   const genre = await t.app.inject({
     method: 'POST',
     url: '/genres',
@@ -26,7 +16,6 @@ beforeAll(async () => {
   });
   genreId = genre.json<{ id: number }>().id;
 });
-afterAll(() => t.close());
 
 interface Book {
   id: number;

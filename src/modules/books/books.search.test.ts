@@ -1,8 +1,8 @@
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBook, startTestApp, type TestContext } from '../../../test/helpers.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createBook, useTestApp } from '../../../test/helpers.js';
 
-let t: TestContext;
+const t = useTestApp();
 const ids: Record<string, number> = {};
 
 interface Page {
@@ -18,7 +18,6 @@ async function list(query: string) {
 const titles = async (query: string) => (await list(query)).items.map((b) => b.title);
 
 beforeAll(async () => {
-  t = await startTestApp();
   const books: [string, string][] = [
     ['Wuthering Heights', 'Emily Brontë'],
     ['Jane Eyre', 'Charlotte Bronte'],
@@ -35,7 +34,6 @@ beforeAll(async () => {
   ];
   for (const [title, author] of books) ids[title] = (await createBook(t, { title, author })).id;
 });
-afterAll(() => t.close());
 
 describe('accent-insensitive search', () => {
   it('finds Brontë when searching bronte, and bronte when searching Brontë', async () => {

@@ -1,18 +1,8 @@
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createBook,
-  createUser,
-  startTestApp,
-  type TestContext,
-  type TestUser,
-} from '../../../test/helpers.js';
+import { describe, expect, it } from 'vitest';
+import { createBook, createUser, type TestUser, useTestApp } from '../../../test/helpers.js';
 
-let t: TestContext;
-beforeAll(async () => {
-  t = await startTestApp();
-});
-afterAll(() => t.close());
+const t = useTestApp();
 
 const addItem = (user: TestUser, payload: unknown) =>
   t.app.inject({ method: 'POST', url: '/cart/items', headers: user.auth, payload: payload as object });

@@ -1,23 +1,11 @@
 import { readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createAdmin,
-  createUser,
-  startTestApp,
-  type TestContext,
-  type TestUser,
-} from '../../../test/helpers.js';
+import { describe, expect, it } from 'vitest';
+import { createUser, useAdmin, useTestApp } from '../../../test/helpers.js';
 
-let t: TestContext;
-let admin: TestUser;
+const t = useTestApp();
+const admin = useAdmin(t);
 const mailboxDir = () => path.join(t.deps.config.DATA_DIR, 'mailbox');
-
-beforeAll(async () => {
-  t = await startTestApp();
-  admin = await createAdmin(t);
-});
-afterAll(() => t.close());
 
 interface Entry {
   id: string;

@@ -1,22 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createAdmin,
-  createUser,
-  startTestApp,
-  type TestContext,
-  type TestUser,
-} from '../../../test/helpers.js';
+import { describe, expect, it } from 'vitest';
+import { useAdmin, useTestApp, useUser } from '../../../test/helpers.js';
 
-let t: TestContext;
-let admin: TestUser;
-let user: TestUser;
-
-beforeAll(async () => {
-  t = await startTestApp();
-  admin = await createAdmin(t);
-  user = await createUser(t);
-});
-afterAll(() => t.close());
+const t = useTestApp();
+const admin = useAdmin(t);
+const user = useUser(t);
 
 const createGenre = (name: unknown, headers = admin.auth) =>
   t.app.inject({ method: 'POST', url: '/genres', headers, payload: { name } });

@@ -6,26 +6,24 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../app.js';
 import { closeDeps, createDeps } from '../../deps.js';
 import {
-  createAdmin,
   createBook,
   createUser,
   startTestApp,
-  testConfig,
   type TestApp,
+  testConfig,
   type TestContext,
   type TestUser,
+  useAdmin,
+  useTestApp,
 } from '../../../test/helpers.js';
 
-let t: TestContext;
-let admin: TestUser;
+const t = useTestApp();
+const admin = useAdmin(t);
 let baseUrl: string;
 
 beforeAll(async () => {
-  t = await startTestApp();
-  admin = await createAdmin(t);
   baseUrl = await t.app.listen({ port: 0, host: '127.0.0.1' });
 });
-afterAll(() => t.close());
 
 interface SseEvent {
   event: string;

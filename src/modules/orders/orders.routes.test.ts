@@ -1,19 +1,15 @@
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   createAdmin,
   createBook,
   createUser,
   startTestApp,
-  type TestContext,
   type TestUser,
+  useTestApp,
 } from '../../../test/helpers.js';
 
-let t: TestContext;
-beforeAll(async () => {
-  t = await startTestApp();
-});
-afterAll(() => t.close());
+const t = useTestApp();
 
 const addItem = async (user: TestUser, bookId: number, quantity = 1) => {
   const res = await t.app.inject({

@@ -1,17 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createAdmin,
-  createBook,
-  createUser,
-  startTestApp,
-  type TestContext,
-} from '../../../test/helpers.js';
+import { describe, expect, it } from 'vitest';
+import { createAdmin, createBook, createUser, useTestApp } from '../../../test/helpers.js';
 
-let t: TestContext;
-beforeAll(async () => {
-  t = await startTestApp();
-});
-afterAll(() => t.close());
+const t = useTestApp();
 
 const json = { 'content-type': 'application/json' };
 

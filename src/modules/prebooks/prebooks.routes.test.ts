@@ -1,23 +1,10 @@
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createAdmin,
-  createBook,
-  createUser,
-  startTestApp,
-  type TestContext,
-  type TestUser,
-} from '../../../test/helpers.js';
+import { describe, expect, it } from 'vitest';
+import { createBook, createUser, type TestUser, useAdmin, useTestApp } from '../../../test/helpers.js';
 import { recordPreBookingConversions } from './prebooks.repository.js';
 
-let t: TestContext;
-let admin: TestUser;
-
-beforeAll(async () => {
-  t = await startTestApp();
-  admin = await createAdmin(t);
-});
-afterAll(() => t.close());
+const t = useTestApp();
+const admin = useAdmin(t);
 
 const preBook = (user: TestUser, bookId: number | string) =>
   t.app.inject({ method: 'POST', url: '/prebooks', headers: user.auth, payload: { book_id: bookId } });

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { runOnce } from 'graphile-worker';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { addJob } from '../../jobs/queue.js';
 import { taskList } from '../../jobs/tasks.js';
 import { lockBookForStockChange } from '../stock/stock.repository.js';
@@ -10,18 +10,13 @@ import {
   createBook,
   createUser,
   startTestApp,
-  type TestContext,
   type TestUser,
+  useAdmin,
+  useTestApp,
 } from '../../../test/helpers.js';
 
-let t: TestContext;
-let admin: TestUser;
-
-beforeAll(async () => {
-  t = await startTestApp();
-  admin = await createAdmin(t);
-});
-afterAll(() => t.close());
+const t = useTestApp();
+const admin = useAdmin(t);
 
 const preBook = async (user: TestUser, bookId: number): Promise<number> => {
   const res = await t.app.inject({

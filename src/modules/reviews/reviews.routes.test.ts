@@ -1,20 +1,15 @@
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   createAdmin,
   createBook,
   createUser,
   insertOrder,
-  startTestApp,
-  type TestContext,
   type TestUser,
+  useTestApp,
 } from '../../../test/helpers.js';
 
-let t: TestContext;
-beforeAll(async () => {
-  t = await startTestApp();
-});
-afterAll(() => t.close());
+const t = useTestApp();
 
 /** A user who bought the book in a confirmed order. */
 async function buyer(bookId: number): Promise<TestUser> {

@@ -1,25 +1,12 @@
 import { sql } from 'drizzle-orm';
 import { runOnce } from 'graphile-worker';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { taskList } from '../../jobs/tasks.js';
 import { materializeForUser } from '../notifications/notifications.repository.js';
-import {
-  createAdmin,
-  createBook,
-  createUser,
-  startTestApp,
-  type TestContext,
-  type TestUser,
-} from '../../../test/helpers.js';
+import { createBook, createUser, type TestUser, useAdmin, useTestApp } from '../../../test/helpers.js';
 
-let t: TestContext;
-let admin: TestUser;
-
-beforeAll(async () => {
-  t = await startTestApp();
-  admin = await createAdmin(t);
-});
-afterAll(() => t.close());
+const t = useTestApp();
+const admin = useAdmin(t);
 
 const setStock = (bookId: number, quantity: unknown, user: TestUser = admin) =>
   t.app.inject({ method: 'PATCH', url: `/books/${bookId}/stock`, headers: user.auth, payload: { quantity } });

@@ -1,27 +1,13 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createAdmin,
-  createUser,
-  startTestApp,
-  type TestContext,
-  type TestUser,
-} from '../../../test/helpers.js';
+import { describe, expect, it } from 'vitest';
+import { useAdmin, useTestApp, useUser } from '../../../test/helpers.js';
 import { MAX_IMAGE_BYTES } from './uploads.service.js';
 
-let t: TestContext;
-let admin: TestUser;
-let user: TestUser;
-
 const PUBLIC_BASE_URL = 'https://cdn.bookstore.test';
-
-beforeAll(async () => {
-  t = await startTestApp({ env: { PUBLIC_BASE_URL } });
-  admin = await createAdmin(t);
-  user = await createUser(t);
-});
-afterAll(() => t.close());
+const t = useTestApp({ env: { PUBLIC_BASE_URL } });
+const admin = useAdmin(t);
+const user = useUser(t);
 
 const PNG = Buffer.concat([
   Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),

@@ -1,18 +1,15 @@
 import net from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAdmin, startTestApp, type TestContext, type TestUser } from '../../../test/helpers.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useAdmin, useTestApp } from '../../../test/helpers.js';
 import { MAX_IMAGE_BYTES } from './uploads.service.js';
 
-let t: TestContext;
-let admin: TestUser;
+const t = useTestApp();
+const admin = useAdmin(t);
 let base: string;
 
 beforeAll(async () => {
-  t = await startTestApp();
-  admin = await createAdmin(t);
   base = await t.app.listen({ port: 0, host: '127.0.0.1' });
 });
-afterAll(() => t.close());
 
 const PNG_HEAD = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 

@@ -1,22 +1,17 @@
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   createAdmin,
   createBook,
   createUser,
   PASSWORD,
-  startTestApp,
-  type TestContext,
   type TestUser,
+  useAdmin,
+  useTestApp,
 } from '../../../test/helpers.js';
 
-let t: TestContext;
-let admin: TestUser;
-beforeAll(async () => {
-  t = await startTestApp();
-  admin = await createAdmin(t);
-});
-afterAll(() => t.close());
+const t = useTestApp();
+const admin = useAdmin(t);
 
 const deactivate = (id: number | string, caller: TestUser | null = admin) =>
   t.app.inject({
