@@ -269,11 +269,11 @@ export async function buildApp(deps: Deps) {
       'retry-after': true,
     },
     errorResponseBuilder: (_request, context) =>
-      new AppError(
-        429,
-        `Too many requests, retry in ${Math.ceil(context.ttl / 1000)} seconds`,
-        'RATE_LIMITED',
-      ),
+      new AppError({
+        status: 429,
+        detail: `Too many requests, retry in ${Math.ceil(context.ttl / 1000)} seconds`,
+        code: 'RATE_LIMITED',
+      }),
   });
 
   await app.register(swagger, {

@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { FastifyReply, FastifyRequest, preValidationAsyncHookHandler } from 'fastify';
 import type { Db } from '../db/client.js';
 import type { AccessTokens, Role } from '../modules/auth/auth.tokens.js';
-import { AppError } from './errors.js';
+import { AppError, unauthorized } from './errors.js';
 
 export interface AuthUser {
   id: number;
@@ -17,11 +17,12 @@ declare module 'fastify' {
   }
 }
 
-const unauthorized = (detail: string, code: string) =>
-  new AppError(401, detail, code, undefined, undefined, { 'WWW-Authenticate': 'Bearer' });
-
 export const DEACTIVATED = () =>
-  new AppError(403, 'Account deactivated. Contact support.', 'AUTH_ACCOUNT_DEACTIVATED');
+  new AppError({
+    status: 403,
+    detail: 'Account deactivated. Contact support.',
+    code: 'AUTH_ACCOUNT_DEACTIVATED',
+  });
 
 /** Reads the bearer token from the Authorization header (scheme compared case-insensitively). */
 export function bearerToken(request: FastifyRequest): string | undefined {
@@ -63,7 +64,8 @@ export function createAuthGuards(db: Db, tokens: AccessTokens) {
 
   const admin: preValidationAsyncHookHandler = async (request: FastifyRequest, _reply: FastifyReply) => {
     const user = await authenticate(request);
-    if (user.role !== 'admin') throw new AppError(403, 'Admin access required', 'AUTH_FORBIDDEN');
+    if (user.role !== 'admin')
+      throw new AppError({ status: 403, detail: 'Admin access required', code: 'AUTH_FORBIDDEN' });
     request.user = user;
   };
 

@@ -65,7 +65,7 @@ export const metricsRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { 
   const token = config.METRICS_TOKEN;
   app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
     if (token !== undefined && !bearerMatches(request.headers.authorization, token)) {
-      throw new AppError(401, 'Not authenticated', 'HTTP_401');
+      throw new AppError({ status: 401, detail: 'Not authenticated', code: 'HTTP_401' });
     }
     const body = await metrics.registry.metrics();
     return reply.type(metrics.registry.contentType).header('cache-control', 'no-store').send(body);

@@ -1,6 +1,5 @@
 import type { Deps } from '../../deps.js';
 import type { Tx } from '../../db/client.js';
-import { AppError } from '../../http/errors.js';
 import type { UserRow } from '../users/users.table.js';
 import { normalizeEmail } from './auth.email.js';
 import {
@@ -17,31 +16,20 @@ import {
   STATE_MAX_AGE_SECONDS,
 } from './auth.oauth-state.js';
 import * as repo from './auth.repository.js';
-import { USER_INACTIVE, type AuthService } from './auth.service.js';
+import type { AuthService } from './auth.service.js';
 import type { TokenResponse } from './auth.schemas.js';
+import {
+  googleTokenInvalid,
+  OAUTH_STATE_MISMATCH,
+  oauthEmailUnverified,
+  oauthFailed,
+  oauthNoEmail,
+  oauthNotConfigured,
+  oauthUnavailable,
+  userInactive,
+} from './auth.errors.js';
 
 const PROVIDER = 'google';
-
-const unauthorized = (detail: string, code: string) =>
-  new AppError(401, detail, code, undefined, undefined, { 'WWW-Authenticate': 'Bearer' });
-const oauthFailed = (description: string) =>
-  unauthorized(`Google authentication failed: ${description}`, 'AUTH_OAUTH_FAILED');
-const CSRF = 'CSRF Warning! State not equal in request and response.';
-const NO_EMAIL = () => unauthorized('Could not retrieve email from Google', 'AUTH_OAUTH_NO_EMAIL');
-const UNVERIFIED = () => unauthorized('Google email is not verified', 'AUTH_OAUTH_EMAIL_UNVERIFIED');
-const INVALID_TOKEN = () => unauthorized('Invalid Google token', 'AUTH_GOOGLE_INVALID_TOKEN');
-export const NOT_CONFIGURED = () => new AppError(503, 'OAuth not configured', 'AUTH_OAUTH_NOT_CONFIGURED');
-const UNAVAILABLE = () =>
-  new AppError(
-    503,
-    'Google sign-in is temporarily unavailable',
-    'AUTH_OAUTH_UNAVAILABLE',
-    undefined,
-    undefined,
-    {
-      'Retry-After': '5',
-    },
-  );
 
 /** Google sign-in (contract §2.8 with §7.16): the redirect flow and the ID-token exchange. */
 export function createGoogleSignIn(deps: Deps, auth: AuthService) {
@@ -51,13 +39,13 @@ export function createGoogleSignIn(deps: Deps, auth: AuthService) {
   const cookies = createStateCookies(config.SECRET_KEY, config.PUBLIC_BASE_URL.startsWith('https:'));
 
   function assertConfigured() {
-    if (!configured) throw NOT_CONFIGURED();
+    if (!configured) throw oauthNotConfigured();
   }
 
   function providerDown(err: unknown): never {
     if (err instanceof OidcUnavailableError) {
       log.warn({ err }, 'OpenID Connect provider unavailable');
-      throw UNAVAILABLE();
+      throw oauthUnavailable();
     }
     throw err;
   }
@@ -84,12 +72,13 @@ export function createGoogleSignIn(deps: Deps, auth: AuthService) {
     if (query.error !== undefined) throw oauthFailed(query.error_description ?? 'None');
     const now = clock.now();
     const saved = cookies.parse(cookieHeader, now);
-    if (!saved || query.state === undefined || query.state !== saved.state) throw oauthFailed(CSRF);
+    if (!saved || query.state === undefined || query.state !== saved.state)
+      throw oauthFailed(OAUTH_STATE_MISMATCH);
     // Single use: the first callback with a state consumes it (in the shared counters table, for the state's
     // lifetime, then purged), so a replayed cookie and state are refused on every API process.
     const stateKey = `oauth-state:${saved.state}`;
     const uses = await deps.counters.hit([stateKey], STATE_MAX_AGE_SECONDS * 1000, now);
-    if ((uses.get(stateKey)?.count ?? Infinity) > 1) throw oauthFailed(CSRF);
+    if ((uses.get(stateKey)?.count ?? Infinity) > 1) throw oauthFailed(OAUTH_STATE_MISMATCH);
     if (!query.code) throw oauthFailed('missing authorization code');
 
     let claims: IdTokenClaims;
@@ -110,7 +99,7 @@ export function createGoogleSignIn(deps: Deps, auth: AuthService) {
     try {
       claims = await oidc.verifyIdToken(idToken);
     } catch (err) {
-      if (err instanceof OidcInvalidTokenError) throw INVALID_TOKEN();
+      if (err instanceof OidcInvalidTokenError) throw googleTokenInvalid();
       return providerDown(err);
     }
     return signIn(claims);
@@ -118,11 +107,11 @@ export function createGoogleSignIn(deps: Deps, auth: AuthService) {
 
   async function signIn(claims: IdTokenClaims): Promise<TokenResponse> {
     const email = typeof claims.email === 'string' ? normalizeEmail(claims.email) : undefined;
-    if (!email?.ok) throw NO_EMAIL();
-    if (claims.email_verified !== true && claims.email_verified !== 'true') throw UNVERIFIED();
+    if (!email?.ok) throw oauthNoEmail();
+    if (claims.email_verified !== true && claims.email_verified !== 'true') throw oauthEmailUnverified();
     const now = clock.now();
     const user = await db.transaction((tx) => linkedUser(tx, claims.sub, email.email, now));
-    return auth.startSession(user.id, USER_INACTIVE);
+    return auth.startSession(user.id, userInactive);
   }
 
   /**

@@ -1,4 +1,4 @@
-import { AppError } from '../../http/errors.js';
+import { loginThrottled } from './auth.errors.js';
 import type { CounterStore } from './auth.rate-limit.js';
 
 export const LOGIN_FAILURE_WINDOW_MS = 15 * 60 * 1000;
@@ -54,14 +54,7 @@ export function createLoginThrottle(counters: CounterStore, limits: LoginThrottl
       }
       if (resetAt === 0) return;
       const seconds = Math.max(1, Math.ceil((resetAt - now.getTime()) / 1000));
-      throw new AppError(
-        429,
-        `Too many failed login attempts, retry in ${seconds} seconds`,
-        'RATE_LIMITED',
-        undefined,
-        undefined,
-        { 'Retry-After': String(seconds) },
-      );
+      throw loginThrottled(seconds);
     },
 
     async recordFailure(email: string, client: LoginClient, now: Date): Promise<void> {

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Deps } from '../../deps.js';
 import type { Db, Tx } from '../../db/client.js';
-import { AppError, conflict } from '../../http/errors.js';
+import type { AppError } from '../../http/errors.js';
 import { DEACTIVATED } from '../../http/auth.js';
 import type { UserRow } from '../users/users.table.js';
 import { createDeviceCookies } from './auth.device-cookie.js';
@@ -10,26 +10,23 @@ import { createDummyVerifier, hashPassword, needsRehash, verifyPassword } from '
 import { enqueuePasswordResetEmail, enqueueVerificationEmail, hashLinkToken } from './auth.jobs.js';
 import * as repo from './auth.repository.js';
 import type { TokenResponse } from './auth.schemas.js';
+import {
+  emailConflict,
+  invalidCredentials,
+  oauthOnlyAccount,
+  refreshInvalid,
+  resetTokenInvalid,
+  tokenReuse,
+  userInactive,
+  verifyTokenInvalid,
+} from './auth.errors.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** However often it is refreshed, a session (token family) ends this long after its login. */
 export const FAMILY_LIFETIME_DAYS = 30;
 
-const unauthorized = (detail: string, code: string) =>
-  new AppError(401, detail, code, undefined, undefined, { 'WWW-Authenticate': 'Bearer' });
-
-export const INVALID_CREDENTIALS = () =>
-  unauthorized('Invalid email or password', 'AUTH_INVALID_CREDENTIALS');
-export const USER_INACTIVE = () => unauthorized('User not found or inactive', 'AUTH_USER_INACTIVE');
-const REFRESH_INVALID = () => unauthorized('Invalid or expired refresh token', 'AUTH_REFRESH_INVALID');
-const VERIFY_TOKEN_INVALID = () =>
-  new AppError(400, 'Invalid or expired verification link', 'AUTH_VERIFY_TOKEN_INVALID', 'token');
-const RESET_TOKEN_INVALID = () =>
-  new AppError(400, 'Invalid or expired password reset link', 'AUTH_RESET_TOKEN_INVALID', 'token');
 /** Account e-mails (verification, reset) sent to one address per hour at most, whoever asks. */
 export const ACCOUNT_EMAILS_PER_ADDRESS_PER_HOUR = 3;
-const TOKEN_REUSE = () =>
-  unauthorized('Refresh token reuse detected — all sessions revoked', 'AUTH_TOKEN_REUSE');
 
 /** Only the SHA-256 of a refresh token is stored, so a leaked table grants no session. */
 export const hashRefreshToken = (token: string) => createHash('sha256').update(token).digest('hex');
@@ -141,14 +138,14 @@ export function createAuthService(deps: Deps) {
   async function verifyEmail(token: string): Promise<void> {
     const now = clock.now();
     const found = await repo.findLiveEmailToken(db, 'verify_email', hashLinkToken(token), now);
-    if (!found) throw VERIFY_TOKEN_INVALID();
+    if (!found) throw verifyTokenInvalid();
     const ok = await db.transaction(async (tx) => {
       await repo.lockUser(tx, found.userId, 'no key update');
       if (!(await repo.consumeEmailToken(tx, found.id, now))) return false;
       await repo.markEmailVerified(tx, found.userId, now);
       return true;
     });
-    if (!ok) throw VERIFY_TOKEN_INVALID();
+    if (!ok) throw verifyTokenInvalid();
   }
 
   /**
@@ -160,7 +157,7 @@ export function createAuthService(deps: Deps) {
     const tokenHash = hashLinkToken(token);
     // Checked before hashing, so that bad tokens cost no Argon2 work.
     if (!(await repo.findLiveEmailToken(db, 'password_reset', tokenHash, clock.now())))
-      throw RESET_TOKEN_INVALID();
+      throw resetTokenInvalid();
     const hashedPassword = await hashPassword(password);
     const now = clock.now();
     const ok = await db.transaction(async (tx) => {
@@ -174,7 +171,7 @@ export function createAuthService(deps: Deps) {
       await repo.revokeUserRefreshTokens(tx, found.userId, now);
       return true;
     });
-    if (!ok) throw RESET_TOKEN_INVALID();
+    if (!ok) throw resetTokenInvalid();
   }
 
   /**
@@ -197,18 +194,14 @@ export function createAuthService(deps: Deps) {
     await throttle.check(email, who, now);
     const failed = async () => {
       await throttle.recordFailure(email, who, now);
-      return INVALID_CREDENTIALS();
+      return invalidCredentials();
     };
     if (!user) {
       await verifyAgainstDummy(password);
       throw await failed();
     }
     if (user.hashedPassword === null) {
-      throw new AppError(
-        400,
-        'This account uses social login. Please log in with Google or GitHub.',
-        'AUTH_OAUTH_ONLY_ACCOUNT',
-      );
+      throw oauthOnlyAccount();
     }
     if (!(await verifyPassword(user.hashedPassword, password))) throw await failed();
     if (!user.isActive) throw DEACTIVATED();
@@ -226,19 +219,19 @@ export function createAuthService(deps: Deps) {
     const now = clock.now();
     const tokenHash = hashRefreshToken(presented);
     const found = await repo.findRefreshToken(db, tokenHash);
-    if (!found || found.expiresAt < now || found.familyExpiresAt < now) throw REFRESH_INVALID();
+    if (!found || found.expiresAt < now || found.familyExpiresAt < now) throw refreshInvalid();
     const outcome = await db.transaction(async (tx) => {
       // Stronger than the SHARE lock of a login: the rotations of one user run one after the other, so that a
       // reuse detection also revokes the token that a concurrent rotation of the family has just issued.
       const user = await repo.lockUser(tx, found.userId, 'no key update');
       const row = await repo.findRefreshToken(tx, tokenHash);
-      if (!row) return { error: REFRESH_INVALID() };
+      if (!row) return { error: refreshInvalid() };
       // A revoked token presented again (or a concurrent rotation of the same token) means it leaked.
       if (row.revokedAt !== null || !(await repo.revokeToken(tx, row.id, now))) {
         await repo.revokeFamily(tx, row.tokenFamily, now);
-        return { error: TOKEN_REUSE() };
+        return { error: tokenReuse() };
       }
-      if (!user?.isActive) return { error: USER_INACTIVE() };
+      if (!user?.isActive) return { error: userInactive() };
       const token = await storeRefreshToken(tx, user.id, row.tokenFamily, row.familyExpiresAt, now);
       return { user, token };
     });
@@ -306,7 +299,5 @@ async function promote(db: Db, user: UserRow): Promise<AdminOutcome> {
   await repo.setUserRole(db, user.id, 'admin');
   return { outcome: 'promoted', user: { ...user, role: 'admin' } };
 }
-
-const emailConflict = () => conflict('Email already registered', 'AUTH_EMAIL_CONFLICT', 'email');
 
 export type AuthService = ReturnType<typeof createAuthService>;

@@ -1,7 +1,6 @@
 import { allowLongStatements } from '../../db/client.js';
 import { isForeignKeyViolation, isUniqueViolation } from '../../db/errors.js';
 import type { Deps } from '../../deps.js';
-import { conflict, notFound } from '../../http/errors.js';
 import * as repo from './books.repository.js';
 import { roundHalfEvenRatio, searchTokens } from './books.rules.js';
 import {
@@ -13,10 +12,7 @@ import {
   type BookSort,
   type BookUpdateBody,
 } from './books.schemas.js';
-
-export const bookNotFound = () => notFound('Book not found', 'BOOK_NOT_FOUND', 'book_id');
-const genreNotFound = () => notFound('Genre not found', 'GENRE_NOT_FOUND', 'genre_id');
-const isbnConflict = () => conflict('A book with this ISBN already exists', 'BOOK_ISBN_CONFLICT', 'isbn');
+import { bookNotFound, genreNotFound, isbnConflict } from './books.errors.js';
 
 /** Contract §7.5: newest and best-rated first unless asked otherwise. */
 const DEFAULT_DIRECTION: Record<BookSort, 'asc' | 'desc'> = {

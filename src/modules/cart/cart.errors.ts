@@ -1,6 +1,6 @@
 import { conflict, forbidden, notFound } from '../../http/errors.js';
 
-export const bookNotFound = () => notFound('Book not found', 'BOOK_NOT_FOUND', 'book_id');
+export { bookNotFound } from '../books/books.errors.js';
 export const bookOutOfStock = () =>
   conflict('This book is out of stock and cannot be added to cart', 'CART_BOOK_OUT_OF_STOCK', 'book_id');
 export const cartItemDuplicate = () =>

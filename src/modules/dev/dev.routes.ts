@@ -2,8 +2,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { RouteContext } from '../../app.js';
 import { createDevMailbox } from '../../emails/dev-mailbox.js';
-import { notFound } from '../../http/errors.js';
 import { adminPage, adminPageEnvelope, adminPageQuery, errorResponses } from '../../http/schemas.js';
+import { messageNotFound } from './dev.errors.js';
 
 const mailboxEntry = z
   .object({
@@ -32,7 +32,6 @@ export const devRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { deps
   if (deps.config.isProduction) return;
   const mailbox = createDevMailbox(deps.config.DATA_DIR);
   const tags = ['dev'];
-  const missing = () => notFound('Message not found', 'MESSAGE_NOT_FOUND');
 
   app.get(
     '/dev/mailbox',
@@ -75,7 +74,7 @@ export const devRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { deps
     },
     async (request, reply) => {
       const html = await mailbox.renderHtml(request.params.message_id);
-      if (html === undefined) throw missing();
+      if (html === undefined) throw messageNotFound();
       return reply.type('text/html; charset=utf-8').send(html);
     },
   );
@@ -97,7 +96,7 @@ export const devRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { deps
     },
     async (request, reply) => {
       const raw = await mailbox.raw(request.params.message_id);
-      if (raw === undefined) throw missing();
+      if (raw === undefined) throw messageNotFound();
       return reply.type('message/rfc822').send(raw.toString('utf8'));
     },
   );

@@ -1,5 +1,5 @@
 import type { Deps } from '../../deps.js';
-import { conflict } from '../../http/errors.js';
+import { genreConflict } from './genres.errors.js';
 import * as repo from './genres.repository.js';
 import type { GenreResponse } from './genres.schemas.js';
 
@@ -11,7 +11,7 @@ export function createGenresService({ db }: Pick<Deps, 'db'>) {
 
     async createGenre(name: string): Promise<GenreResponse> {
       const genre = await repo.insertGenre(db, name);
-      if (!genre) throw conflict('Genre already exists', 'GENRE_CONFLICT', 'name');
+      if (!genre) throw genreConflict();
       return genre;
     },
   };

@@ -2,7 +2,6 @@ import { PassThrough } from 'node:stream';
 import pg from 'pg';
 import { z } from 'zod';
 import type { Deps } from '../../deps.js';
-import { AppError } from '../../http/errors.js';
 import { isShuttingDown } from '../../lib/shutdown.js';
 import {
   activeUserIds,
@@ -14,6 +13,7 @@ import {
   type NotificationRow,
 } from './notifications.repository.js';
 import { toNotificationResponse } from './notifications.schemas.js';
+import { perUserLimit, processLimit } from './notifications.errors.js';
 
 interface Subscriber {
   userId: number;
@@ -46,28 +46,6 @@ export interface NotificationHubOptions {
   /** Open streams in this process (503 beyond). */
   maxStreams?: number;
 }
-
-const RETRY_AFTER_SECONDS = '10';
-
-const perUserLimit = (max: number) =>
-  new AppError(
-    429,
-    `Too many open notification streams for this account (at most ${max}); close one first`,
-    'STREAM_LIMIT_REACHED',
-    undefined,
-    undefined,
-    { 'Retry-After': RETRY_AFTER_SECONDS },
-  );
-
-const processLimit = () =>
-  new AppError(
-    503,
-    'Too many open notification streams on this server; retry later',
-    'SERVICE_UNAVAILABLE',
-    undefined,
-    undefined,
-    { 'Retry-After': RETRY_AFTER_SECONDS },
-  );
 
 /**
  * The live side of notifications in one API process: Server-Sent Event streams of the connected users, fed by one

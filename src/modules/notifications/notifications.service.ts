@@ -1,6 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Deps } from '../../deps.js';
-import { AppError, notFound } from '../../http/errors.js';
 import { isoDateTime } from '../../http/schemas.js';
 import {
   consumeStreamTicket,
@@ -13,15 +12,11 @@ import {
   materializeForUser,
   type NotificationRow,
 } from './notifications.repository.js';
+import { invalidTicket, notificationNotFound } from './notifications.errors.js';
 
 export const STREAM_TICKET_TTL_SECONDS = 60;
 
 const hashTicket = (ticket: string) => createHash('sha256').update(ticket).digest('hex');
-
-export const invalidTicket = () =>
-  new AppError(401, 'Invalid or expired stream ticket', 'NOTIFICATION_TICKET_INVALID', undefined, undefined, {
-    'WWW-Authenticate': 'Bearer',
-  });
 
 export function createNotificationService(deps: Pick<Deps, 'db' | 'clock' | 'config'>) {
   const { db, clock, config } = deps;
@@ -41,7 +36,7 @@ export function createNotificationService(deps: Pick<Deps, 'db' | 'clock' | 'con
 
     async markRead(userId: number, id: number): Promise<NotificationRow> {
       const row = await markRead(db, { userId, id, at: clock.now() });
-      if (!row) throw notFound('Notification not found', 'NOTIFICATION_NOT_FOUND');
+      if (!row) throw notificationNotFound();
       return row;
     },
 

@@ -6,19 +6,30 @@ export interface StockShortage {
   available: number;
 }
 
-export const cartEmpty = () => new AppError(422, 'Cart is empty', 'ORDER_CART_EMPTY');
+export const cartEmpty = () =>
+  new AppError({ status: 422, detail: 'Cart is empty', code: 'ORDER_CART_EMPTY' });
 export const itemsUnavailable = () =>
-  new AppError(409, 'Some items in your cart are no longer available', 'ORDER_ITEMS_UNAVAILABLE');
-export const insufficientStock = (items: StockShortage[]) =>
-  new AppError(409, 'Insufficient stock for one or more items', 'ORDER_INSUFFICIENT_STOCK', undefined, {
-    items,
+  new AppError({
+    status: 409,
+    detail: 'Some items in your cart are no longer available',
+    code: 'ORDER_ITEMS_UNAVAILABLE',
   });
-export const paymentFailed = () => new AppError(402, 'Payment declined', 'ORDER_PAYMENT_FAILED');
+export const insufficientStock = (items: StockShortage[]) =>
+  new AppError({
+    status: 409,
+    detail: 'Insufficient stock for one or more items',
+    code: 'ORDER_INSUFFICIENT_STOCK',
+    extra: {
+      items,
+    },
+  });
+export const paymentFailed = () =>
+  new AppError({ status: 402, detail: 'Payment declined', code: 'ORDER_PAYMENT_FAILED' });
 export const orderNotFound = () => notFound('Order not found', 'ORDER_NOT_FOUND');
 
 export const idempotencyKeyMismatch = () =>
-  new AppError(
-    422,
-    'This Idempotency-Key was already used for a different checkout; send a new key',
-    'IDEMPOTENCY_KEY_MISMATCH',
-  );
+  new AppError({
+    status: 422,
+    detail: 'This Idempotency-Key was already used for a different checkout; send a new key',
+    code: 'IDEMPOTENCY_KEY_MISMATCH',
+  });

@@ -1,7 +1,7 @@
 import type { AppError } from '../../http/errors.js';
 import { conflict, notFound } from '../../http/errors.js';
 
-export const bookNotFound = (): AppError => notFound('Book not found', 'BOOK_NOT_FOUND', 'book_id');
+export { bookNotFound } from '../books/books.errors.js';
 export const bookInStock = (): AppError =>
   conflict('Book is in stock — add to cart instead', 'PREBOOK_BOOK_IN_STOCK', 'book_id');
 export const duplicatePreBooking = (): AppError =>

@@ -1,7 +1,6 @@
 import { isForeignKeyViolation } from '../../db/errors.js';
 import type { Deps } from '../../deps.js';
 import type { AuthUser } from '../../http/auth.js';
-import { AppError, conflict, forbidden, notFound } from '../../http/errors.js';
 import { isoDateTime } from '../../http/schemas.js';
 import * as repo from './reviews.repository.js';
 import type {
@@ -11,13 +10,14 @@ import type {
   ReviewResponse,
   UpdateReviewBody,
 } from './reviews.schemas.js';
-
-const bookNotFound = () => notFound('Book not found', 'BOOK_NOT_FOUND', 'book_id');
-const reviewNotFound = () => notFound('Review not found', 'REVIEW_NOT_FOUND');
-const duplicateReview = (existingReviewId: number) =>
-  new AppError(409, 'You have already reviewed this book', 'DUPLICATE_REVIEW', undefined, {
-    existing_review_id: existingReviewId,
-  });
+import {
+  duplicateReview,
+  notPurchased,
+  notReviewOwner,
+  reviewDuplicate,
+  reviewNotFound,
+} from './reviews.errors.js';
+import { bookNotFound } from '../books/books.errors.js';
 
 /** The public name of a reviewer: the local part of the e-mail address. */
 export const displayName = (email: string) => email.split('@')[0] ?? email;
@@ -51,8 +51,7 @@ export function createReviewsService({ db, clock }: Deps) {
       const pre = await repo.findReviewPreconditions(db, user.id, bookId);
       if (!pre) throw bookNotFound();
       if (pre.existingReviewId !== null) throw duplicateReview(pre.existingReviewId);
-      if (!pre.purchased)
-        throw forbidden('You must purchase this book before submitting a review', 'NOT_PURCHASED', 'book_id');
+      if (!pre.purchased) throw notPurchased();
 
       // A concurrent request of the same user may create (or delete) the live review between our check
       // and the insert; the insert then does nothing and we answer with the review that won.
@@ -73,7 +72,7 @@ export function createReviewsService({ db, clock }: Deps) {
         const existing = await repo.findLiveReviewId(db, user.id, bookId);
         if (existing !== undefined) throw duplicateReview(existing);
       }
-      throw conflict('You have already reviewed this book', 'REVIEW_DUPLICATE', 'book_id');
+      throw reviewDuplicate();
     },
 
     async listBookReviews(bookId: number, page: number, size: number) {
@@ -89,7 +88,7 @@ export function createReviewsService({ db, clock }: Deps) {
       if (!updated) {
         const owner = await repo.findLiveReviewOwner(db, reviewId);
         if (owner === undefined) throw reviewNotFound();
-        throw forbidden('You can only modify your own reviews', 'NOT_REVIEW_OWNER');
+        throw notReviewOwner('modify');
       }
       return getReview(reviewId);
     },
@@ -99,7 +98,7 @@ export function createReviewsService({ db, clock }: Deps) {
       if (await repo.softDeleteReview(db, reviewId, clock.now(), ownerFilter)) return;
       const owner = await repo.findLiveReviewOwner(db, reviewId);
       if (owner === undefined) throw reviewNotFound();
-      throw forbidden('You can only delete your own reviews', 'NOT_REVIEW_OWNER');
+      throw notReviewOwner('delete');
     },
 
     async listForModeration(query: AdminReviewsQuery) {

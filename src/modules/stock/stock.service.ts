@@ -1,7 +1,6 @@
 import type { Config } from '../../config.js';
 import { allowLongStatements, type DbOrTx } from '../../db/client.js';
 import type { Deps } from '../../deps.js';
-import { notFound } from '../../http/errors.js';
 import type { BookRow } from '../books/books.table.js';
 import { findBookById } from '../books/books.repository.js';
 import { policyDefaults, settleBook } from '../prebooks/prebooks.holds.js';
@@ -24,8 +23,7 @@ import {
   type EffectivePolicy,
 } from './stock.repository.js';
 import type { RestockPolicy } from './stock.table.js';
-
-const bookNotFound = () => notFound('Book not found', 'BOOK_NOT_FOUND', 'book_id');
+import { bookNotFound } from '../books/books.errors.js';
 
 /** Only a move from zero to a positive stock is a restock (contract §3.3): it notifies the waiting readers. */
 export const isRestock = (oldQuantity: number, newQuantity: number) => oldQuantity === 0 && newQuantity > 0;

@@ -6,14 +6,12 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Multipart } from '@fastify/multipart';
 import type { Deps } from '../../deps.js';
-import { AppError, RequestValidationError } from '../../http/errors.js';
+import { RequestValidationError } from '../../http/errors.js';
+import { invalidType, tooLarge } from './uploads.errors.js';
 
 /** Exactly 5 MiB is allowed. */
 export const MAX_IMAGE_BYTES = 5 * 1024 * 1024;
 
-const tooLarge = () => new AppError(413, 'File too large. Max 5 MB.', 'HTTP_413');
-const invalidType = (declared: string | undefined) =>
-  new AppError(400, `Invalid image type '${declared ?? 'None'}'. Allowed: JPEG, PNG, WebP.`, 'HTTP_400');
 export const missingFile = () =>
   new RequestValidationError([
     { type: 'missing', loc: ['body', 'file'], msg: 'Field required', input: null },

@@ -1,12 +1,10 @@
 import type { Deps } from '../../deps.js';
-import { forbidden, notFound } from '../../http/errors.js';
 import { isoDateTime } from '../../http/schemas.js';
 import { revokeUserRefreshTokens } from '../auth/auth.repository.js';
 import * as repo from './users.repository.js';
 import type { AdminUserResponse, AdminUsersQuery, RoleFilter } from './users.schemas.js';
 import type { UserRow } from './users.table.js';
-
-const userNotFound = () => notFound('User not found', 'USER_NOT_FOUND');
+import { cannotDeactivateAdmin, userNotFound } from './users.errors.js';
 
 function toAdminUser(row: UserRow): AdminUserResponse {
   return {
@@ -36,8 +34,7 @@ export function createUsersService({ db, clock }: Deps) {
       const row = await db.transaction(async (tx) => {
         const user = await repo.lockUser(tx, userId);
         if (!user) throw userNotFound();
-        if (user.role === 'admin')
-          throw forbidden('Cannot deactivate admin accounts', 'ADMN_CANNOT_DEACTIVATE_ADMIN');
+        if (user.role === 'admin') throw cannotDeactivateAdmin();
         if (!user.isActive) return user;
         await revokeUserRefreshTokens(tx, userId, clock.now());
         return repo.setUserActive(tx, userId, false);

@@ -1,7 +1,6 @@
 import type { Deps } from '../../deps.js';
 import { isForeignKeyViolation } from '../../db/errors.js';
 import { pgTimestamptz } from '../../db/timestamptz.js';
-import { conflict, notFound } from '../../http/errors.js';
 import { formatMoney, isoDateTime } from '../../http/schemas.js';
 import {
   bookExists,
@@ -12,11 +11,8 @@ import {
   type WishlistRow,
 } from './wishlist.repository.js';
 import type { WishlistItemResponse } from './wishlist.schemas.js';
-
-const bookNotFound = () => notFound('Book not found', 'BOOK_NOT_FOUND', 'book_id');
-const duplicate = () =>
-  conflict('This book is already on your wishlist', 'WISHLIST_ITEM_DUPLICATE', 'book_id');
-const itemNotFound = () => notFound('Wishlist item not found', 'WISHLIST_ITEM_NOT_FOUND', 'book_id');
+import { duplicate, itemNotFound } from './wishlist.errors.js';
+import { bookNotFound } from '../books/books.errors.js';
 
 function toItem(row: WishlistRow): WishlistItemResponse {
   return {
