@@ -102,6 +102,7 @@ const envSchema = z.object({
   SECRET_KEY: optionalString,
   ACCESS_TOKEN_EXPIRE_MINUTES: int(15, 1, 7 * 24 * 60),
   REFRESH_TOKEN_EXPIRE_DAYS: int(7, 1, 30),
+  IDEMPOTENCY_KEY_TTL_HOURS: int(24, 1, 8760),
   ALLOWED_ORIGINS: origins,
   PUBLIC_BASE_URL: url(['http:', 'https:']),
   STORE_URL: url(['http:', 'https:']).transform((v) => (v ?? 'http://localhost:3000').replace(/\/+$/, '')),

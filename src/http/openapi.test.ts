@@ -283,6 +283,15 @@ describe('OpenAPI operations', () => {
     expect(doc.paths['/books']?.get?.operationId).toBe('listBooks');
   });
 
+  it('names the collection caps among the 409 answers of the additions they refuse', () => {
+    const conflictOf = (path: string, method: 'post') =>
+      doc.paths[path]?.[method]?.responses['409']?.description;
+    expect(conflictOf('/cart/items', 'post')).toContain('CART_LIMIT_REACHED');
+    expect(conflictOf('/wishlist', 'post')).toContain('WISHLIST_LIMIT_REACHED');
+    expect(conflictOf('/prebooks', 'post')).toContain('PREBOOK_LIMIT_REACHED');
+    expect(conflictOf('/prebooks/{prebook_id}/requeue', 'post')).toContain('PREBOOK_LIMIT_REACHED');
+  });
+
   it('describes every response and every parameter', () => {
     const undescribed: string[] = [];
     for (const { name, op } of operations()) {

@@ -12,7 +12,13 @@ import {
   VERIFY_EMAIL_TASK,
   verifyEmailTask,
 } from '../modules/auth/auth.jobs.js';
-import { ORDER_CONFIRMATION_TASK, orderConfirmationTask } from '../modules/orders/orders.jobs.js';
+import {
+  IDEMPOTENCY_KEY_PURGE_TASK,
+  idempotencyKeyPurgeCron,
+  idempotencyKeyPurgeTask,
+  ORDER_CONFIRMATION_TASK,
+  orderConfirmationTask,
+} from '../modules/orders/orders.jobs.js';
 import {
   HOLD_SWEEP_TASK,
   holdExpiryTask,
@@ -33,6 +39,7 @@ import {
 export function taskList(deps: Deps): TaskList {
   return {
     [ORDER_CONFIRMATION_TASK]: orderConfirmationTask(deps),
+    [IDEMPOTENCY_KEY_PURGE_TASK]: idempotencyKeyPurgeTask(deps),
     [RESTOCK_FANOUT_TASK]: restockFanoutTask(deps),
     [RESTOCK_BATCH_TASK]: restockBatchTask(deps),
     [RESTOCK_EMAIL_TASK]: restockEmailTask(deps),
@@ -46,4 +53,9 @@ export function taskList(deps: Deps): TaskList {
 }
 
 /** Recurring jobs (graphile-worker cron); each names a task of the table above. */
-export const cronItems: CronItem[] = [refreshTokenPurgeCron, rateLimitPurgeCron, holdSweepCron];
+export const cronItems: CronItem[] = [
+  refreshTokenPurgeCron,
+  rateLimitPurgeCron,
+  holdSweepCron,
+  idempotencyKeyPurgeCron,
+];

@@ -8,3 +8,5 @@ export const cartItemDuplicate = () =>
 export const cartItemNotFound = () => notFound('Cart item not found', 'CART_ITEM_NOT_FOUND', 'item_id');
 export const cartItemForbidden = () =>
   forbidden('Not authorized to modify this cart item', 'CART_ITEM_FORBIDDEN');
+export const cartLimitReached = (max: number) =>
+  conflict(`A cart holds at most ${max} books; remove one first`, 'CART_LIMIT_REACHED');

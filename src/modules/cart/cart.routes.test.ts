@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { createBook, createUser, type TestUser, useTestApp } from '../../../test/helpers.js';
+import { createBook, createBooks, createUser, type TestUser, useTestApp } from '../../../test/helpers.js';
 
 const t = useTestApp();
 
@@ -219,5 +219,36 @@ describe('PUT and DELETE /cart/items/{item_id}', () => {
     const res = await t.app.inject({ method: 'DELETE', url: '/cart/items/abc', headers: user.auth });
     expect(res.statusCode).toBe(422);
     expect(res.json()).toMatchObject({ detail: [{ loc: ['path', 'item_id'] }] });
+  });
+});
+
+describe('cart size cap', () => {
+  it('holds at most 100 lines: concurrent additions at 97 give exactly 3 more and CART_LIMIT_REACHED', async () => {
+    const user = await createUser(t);
+    const bookIds = await createBooks(t, 107);
+    // 97 lines through the API's own cart row, then ten additions at once.
+    const first = await addItem(user, { book_id: bookIds[0], quantity: 1 });
+    expect(first.statusCode).toBe(201);
+    await t.deps.db.execute(sql`
+      INSERT INTO cart_items (cart_id, book_id, quantity)
+      SELECT c.id, b, 1 FROM carts c, unnest(${sql.param(bookIds.slice(1, 97))}::int[]) AS b
+      WHERE c.user_id = ${user.id}`);
+    const results = await Promise.all(bookIds.slice(97).map((id) => addItem(user, { book_id: id })));
+    const codes = results.map((r) => r.statusCode).sort();
+    expect(codes).toEqual([201, 201, 201, 409, 409, 409, 409, 409, 409, 409]);
+    for (const r of results.filter((x) => x.statusCode === 409)) {
+      expect(r.json()).toEqual({
+        detail: 'A cart holds at most 100 books; remove one first',
+        code: 'CART_LIMIT_REACHED',
+      });
+    }
+    const cart = await t.app.inject({ method: 'GET', url: '/cart', headers: user.auth });
+    expect(cart.json<{ items: unknown[] }>().items).toHaveLength(100);
+    // Room again once a line goes.
+    const line = cart.json<{ items: { id: number }[] }>().items[0]!;
+    const del = await t.app.inject({ method: 'DELETE', url: `/cart/items/${line.id}`, headers: user.auth });
+    expect(del.statusCode).toBe(204);
+    const refused = results.findIndex((r) => r.statusCode === 409);
+    expect((await addItem(user, { book_id: bookIds[97 + refused] })).statusCode).toBe(201);
   });
 });

@@ -47,7 +47,9 @@ export const cartRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { dep
         responseDescriptions: {
           201: 'The new cart item',
           404: 'No such book (BOOK_NOT_FOUND)',
-          409: 'Out of stock (CART_BOOK_OUT_OF_STOCK), or already in the cart (CART_ITEM_DUPLICATE)',
+          409:
+            'Out of stock (CART_BOOK_OUT_OF_STOCK), already in the cart (CART_ITEM_DUPLICATE), or the cart holds ' +
+            '100 lines already (CART_LIMIT_REACHED)',
         },
       },
     },

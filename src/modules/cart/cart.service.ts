@@ -1,5 +1,7 @@
-import type { Deps } from '../../deps.js';
+import type { Tx } from '../../db/client.js';
 import { isForeignKeyViolation } from '../../db/errors.js';
+import { lockUserCollection } from '../../db/locks.js';
+import type { Deps } from '../../deps.js';
 import { centsToMoney, formatMoney, moneyToCents } from '../../http/schemas.js';
 import {
   bookNotFound,
@@ -7,33 +9,62 @@ import {
   cartItemDuplicate,
   cartItemForbidden,
   cartItemNotFound,
+  cartLimitReached,
 } from './cart.errors.js';
 import {
+  countCartItems,
+  deleteCartItems,
   deleteOwnCartItem,
   ensureCart,
   findBookStock,
   findCartItemOwner,
   findCartLine,
   findCartLines,
+  findCheckoutLines,
   insertCartItem,
+  lockCart,
   updateOwnCartItem,
   type CartLine,
+  type CheckoutCartLine,
 } from './cart.repository.js';
 import type { CartItemResponse, CartResponse } from './cart.schemas.js';
 
 function toItem(line: CartLine): CartItemResponse {
   return {
     id: line.id,
-    book_id: line.book_id,
+    book_id: line.bookId,
     quantity: line.quantity,
     book: {
-      id: line.book_id,
+      id: line.bookId,
       title: line.title,
       author: line.author,
       price: formatMoney(line.price),
-      cover_image_url: line.cover_image_url,
+      cover_image_url: line.coverImageUrl,
     },
   };
+}
+
+/** Lines one cart may hold (README "Bounded per-user collections and streams"). */
+export const MAX_CART_LINES = 100;
+
+/**
+ * For checkout, inside its transaction: locks the user's cart (concurrent checkouts of one cart, and additions
+ * to it, run one after the other) and reads its lines by book id. Undefined when the user never had a cart.
+ */
+export async function lockCartForCheckout(
+  tx: Tx,
+  userId: number,
+): Promise<{ id: number; lines: CheckoutCartLine[] } | undefined> {
+  const id = await lockCart(tx, userId);
+  return id === undefined ? undefined : { id, lines: await findCheckoutLines(tx, id) };
+}
+
+/** For checkout, inside its transaction: removes the lines it has just turned into an order. */
+export function clearCheckedOutLines(tx: Tx, lines: CheckoutCartLine[]): Promise<void> {
+  return deleteCartItems(
+    tx,
+    lines.map((l) => l.id),
+  );
 }
 
 export function createCartService({ db }: Pick<Deps, 'db'>) {
@@ -63,15 +94,19 @@ export function createCartService({ db }: Pick<Deps, 'db'>) {
       const stock = await findBookStock(db, bookId);
       if (stock === undefined) throw bookNotFound();
       if (stock === 0) throw bookOutOfStock();
-      const cartId = await ensureCart(db, userId);
-      let itemId: number | undefined;
-      try {
-        itemId = await insertCartItem(db, cartId, bookId, quantity);
-      } catch (err) {
-        // The book was deleted between the check and the insert.
-        if (isForeignKeyViolation(err)) throw bookNotFound();
-        throw err;
-      }
+      const itemId = await db.transaction(async (tx) => {
+        // Counted under the user's lock, so that concurrent additions cannot pass the cap together.
+        await lockUserCollection(tx, 'cart', userId);
+        const cartId = await ensureCart(tx, userId);
+        if ((await countCartItems(tx, cartId)) >= MAX_CART_LINES) throw cartLimitReached(MAX_CART_LINES);
+        try {
+          return await insertCartItem(tx, cartId, bookId, quantity);
+        } catch (err) {
+          // The book was deleted between the check and the insert.
+          if (isForeignKeyViolation(err)) throw bookNotFound();
+          throw err;
+        }
+      });
       if (itemId === undefined) throw cartItemDuplicate();
       return lineOrMissing(itemId);
     },

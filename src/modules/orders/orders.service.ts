@@ -1,6 +1,5 @@
 import type { Deps } from '../../deps.js';
 import { isUniqueViolation } from '../../db/errors.js';
-import { pgTimestamptz } from '../../db/timestamptz.js';
 import { centsToMoney, formatMoney, isoDateTime, moneyToCents } from '../../http/schemas.js';
 import {
   cartEmpty,
@@ -13,11 +12,8 @@ import {
 } from './orders.errors.js';
 import { enqueueOrderConfirmation } from './orders.jobs.js';
 import {
-  decrementStock,
-  deleteCartItems,
-  findCheckoutLines,
-  findOrder,
   findIdempotentOrder,
+  findOrder,
   findOrderIdByIdempotencyKey,
   findOrderLines,
   findAllOrdersWithBuyer,
@@ -25,18 +21,14 @@ import {
   insertOrder,
   insertOrderItems,
   releaseExpiredIdempotencyKey,
-  lockBooks,
-  lockCart,
   type OrderLineRow,
   type OrderRow,
 } from './orders.repository.js';
 import type { AdminOrderResponse, OrderItemResponse, OrderResponse } from './orders.schemas.js';
+import { clearCheckedOutLines, lockCartForCheckout } from '../cart/cart.service.js';
 import { settleBookNow } from '../prebooks/prebooks.hold-jobs.js';
-import { holdsForCheckout } from '../prebooks/prebooks.holds.js';
-import { recordPreBookingConversions } from '../prebooks/prebooks.repository.js';
-
-/** How long an Idempotency-Key replays its order; after that it is a new checkout (as Stripe: 24 hours). */
-export const IDEMPOTENCY_KEY_TTL_MS = 24 * 60 * 60 * 1000;
+import { convertPreBookingsOnCheckout, holdsForCheckout } from '../prebooks/prebooks.holds.js';
+import { lockBooksForCheckout, sellCopies } from '../stock/stock.service.js';
 
 export interface CheckoutRequest {
   userId: number;
@@ -47,31 +39,33 @@ export interface CheckoutRequest {
 function toOrder(order: OrderRow, lines: OrderLineRow[]): OrderResponse {
   const items: OrderItemResponse[] = lines.map((l) => ({
     id: l.id,
-    book_id: l.book_id,
+    book_id: l.bookId,
     quantity: l.quantity,
-    unit_price: formatMoney(l.unit_price),
+    unit_price: formatMoney(l.unitPrice),
     book:
-      l.book_id === null || l.title === null
+      l.bookId === null || l.title === null
         ? null
         : {
-            id: l.book_id,
+            id: l.bookId,
             title: l.title,
             author: l.author ?? '',
-            cover_image_url: l.cover_image_url,
+            cover_image_url: l.coverImageUrl,
             price: l.price === null ? null : formatMoney(l.price),
           },
   }));
   return {
     id: order.id,
     status: order.status,
-    created_at: isoDateTime(pgTimestamptz(order.created_at)),
+    created_at: isoDateTime(order.createdAt),
     items,
-    total_price: centsToMoney(lines.reduce((sum, l) => sum + moneyToCents(l.unit_price) * l.quantity, 0)),
+    total_price: centsToMoney(lines.reduce((sum, l) => sum + moneyToCents(l.unitPrice) * l.quantity, 0)),
   };
 }
 
 export function createOrdersService(deps: Pick<Deps, 'db' | 'config' | 'clock'>) {
   const { db, config, clock } = deps;
+  // How long an Idempotency-Key replays its order; after that it is a new checkout (as Stripe: 24 hours).
+  const idempotencyKeyTtlMs = config.IDEMPOTENCY_KEY_TTL_HOURS * 60 * 60 * 1000;
 
   /** Orders with their lines, loaded in two queries whatever the number of orders. */
   async function withLines(orders: OrderRow[]): Promise<OrderResponse[]> {
@@ -81,16 +75,16 @@ export function createOrdersService(deps: Pick<Deps, 'db' | 'config' | 'clock'>)
     );
     const byOrder = new Map<number, OrderLineRow[]>();
     for (const line of lines) {
-      const list = byOrder.get(line.order_id) ?? [];
+      const list = byOrder.get(line.orderId) ?? [];
       list.push(line);
-      byOrder.set(line.order_id, list);
+      byOrder.set(line.orderId, list);
     }
     return orders.map((o) => toOrder(o, byOrder.get(o.id) ?? []));
   }
 
   async function getOrder(orderId: number, userId?: number): Promise<OrderResponse> {
     const order = await findOrder(db, orderId);
-    if (!order || (userId !== undefined && order.user_id !== userId)) throw orderNotFound();
+    if (!order || (userId !== undefined && order.userId !== userId)) throw orderNotFound();
     const [response] = await withLines([order]);
     return response!;
   }
@@ -120,75 +114,71 @@ export function createOrdersService(deps: Pick<Deps, 'db' | 'config' | 'clock'>)
 
   async function placeOrderTx(req: CheckoutRequest, expiredInCheckout: number[]): Promise<number> {
     return db.transaction(async (tx) => {
-      const cartId = await lockCart(tx, req.userId);
+      const cart = await lockCartForCheckout(tx, req.userId);
       if (req.idempotencyKey !== undefined) {
         await releaseExpiredIdempotencyKey(
           tx,
           req.userId,
           req.idempotencyKey,
-          new Date(clock.now().getTime() - IDEMPOTENCY_KEY_TTL_MS),
+          new Date(clock.now().getTime() - idempotencyKeyTtlMs),
         );
         // After the cart lock: a concurrent retry with the same key waits here and then finds the first order.
         const existing = await findIdempotentOrder(tx, req.userId, req.idempotencyKey);
         if (existing !== undefined) {
           // A replay is the same request: the order was placed without forced failure (a forced one places
           // nothing), and the cart is either what it consumed (now empty) or the same lines again.
-          const cartNow = cartId === undefined ? [] : await findCheckoutLines(tx, cartId);
+          const cartNow = cart?.lines ?? [];
           const sameCart =
             cartNow.length === 0 ||
             (cartNow.length === existing.lines.length &&
               cartNow.every(
                 (l, i) =>
-                  l.book_id === existing.lines[i]!.book_id && l.quantity === existing.lines[i]!.quantity,
+                  l.bookId === existing.lines[i]!.bookId && l.quantity === existing.lines[i]!.quantity,
               ));
           if (req.forcePaymentFailure || !sameCart) throw idempotencyKeyMismatch();
           return existing.id;
         }
       }
-      if (cartId === undefined) throw cartEmpty();
-      const cartLines = await findCheckoutLines(tx, cartId);
+      const cartLines = cart?.lines ?? [];
       if (cartLines.length === 0) throw cartEmpty();
 
-      const books = await lockBooks(
+      const books = await lockBooksForCheckout(
         tx,
-        cartLines.map((l) => l.book_id),
+        cartLines.map((l) => l.bookId),
       );
       const bookById = new Map(books.map((b) => [b.id, b]));
-      if (cartLines.some((l) => !bookById.has(l.book_id))) throw itemsUnavailable();
+      if (cartLines.some((l) => !bookById.has(l.bookId))) throw itemsUnavailable();
       // Copies held for notified readers (fifo) are not for sale to others; the buyer's own hold is theirs.
       const holds = await holdsForCheckout(
         tx,
         { config, now: clock.now(), onExpired: (bookIds) => expiredInCheckout.push(...bookIds) },
-        books.map((b) => ({ id: b.id, title: b.title, author: b.author, stockQuantity: b.stock_quantity })),
+        books,
         req.userId,
       );
       const availableTo = (bookId: number) =>
-        Math.max(bookById.get(bookId)!.stock_quantity - (holds.get(bookId)?.heldForOthers ?? 0), 0);
+        Math.max(bookById.get(bookId)!.stockQuantity - (holds.get(bookId)?.heldForOthers ?? 0), 0);
       const shortages: StockShortage[] = cartLines
-        .filter((l) => availableTo(l.book_id) < l.quantity)
-        .map((l) => ({ book_id: l.book_id, requested: l.quantity, available: availableTo(l.book_id) }));
+        .filter((l) => availableTo(l.bookId) < l.quantity)
+        .map((l) => ({ book_id: l.bookId, requested: l.quantity, available: availableTo(l.bookId) }));
       if (shortages.length > 0) throw insufficientStock(shortages);
       if (paymentDeclined(req.forcePaymentFailure)) throw paymentFailed();
 
       const order = await insertOrder(tx, req.userId, req.idempotencyKey);
       const lines = cartLines.map((l) => ({
-        book_id: l.book_id,
+        bookId: l.bookId,
         quantity: l.quantity,
-        unit_price: bookById.get(l.book_id)!.price,
+        unitPrice: bookById.get(l.bookId)!.price,
       }));
       await insertOrderItems(tx, order.id, lines);
       // Converts the buyer's notified pre-bookings of these books, which also consumes their held copy.
-      await recordPreBookingConversions(tx, {
+      await convertPreBookingsOnCheckout(tx, {
         userId: req.userId,
         orderId: order.id,
-        bookIds: lines.map((l) => l.book_id),
+        bookIds: lines.map((l) => l.bookId),
         at: clock.now(),
       });
-      await decrementStock(tx, lines);
-      await deleteCartItems(
-        tx,
-        cartLines.map((l) => l.id),
-      );
+      await sellCopies(tx, lines);
+      await clearCheckedOutLines(tx, cartLines);
       await enqueueOrderConfirmation(tx, order.id);
       return order.id;
     });
@@ -219,8 +209,8 @@ export function createOrdersService(deps: Pick<Deps, 'db' | 'config' | 'clock'>)
       const responses = await withLines(orders);
       return responses.map((order, i) => ({
         ...order,
-        user_id: orders[i]!.user_id,
-        user_email: orders[i]!.user_email,
+        user_id: orders[i]!.userId,
+        user_email: orders[i]!.userEmail,
       }));
     },
 

@@ -14,3 +14,5 @@ export const notRequeueable = (): AppError =>
     'Only a notified pre-booking whose hold expired, or on broadcast whose book is out of stock again, can be re-queued',
     'PREBOOK_NOT_REQUEUEABLE',
   );
+export const limitReached = (max: number): AppError =>
+  conflict(`A reader waits for at most ${max} books; cancel a pre-booking first`, 'PREBOOK_LIMIT_REACHED');

@@ -2,7 +2,13 @@ import type { Config } from '../../config.js';
 import type { DbOrTx } from '../../db/client.js';
 import { findPolicy, type EffectivePolicy, type PolicyDefaults } from '../stock/stock.repository.js';
 import { scheduleHoldExpiries } from './prebooks.jobs.js';
-import { countActiveHolds, expireDueHolds, holdCounts, requeueNewestHolds } from './prebooks.repository.js';
+import {
+  countActiveHolds,
+  expireDueHolds,
+  holdCounts,
+  recordPreBookingConversions,
+  requeueNewestHolds,
+} from './prebooks.repository.js';
 import { notifyWaiting } from './prebooks.service.js';
 
 /** The book as locked (FOR UPDATE) by the caller, after any stock change of the transaction. */
@@ -104,4 +110,16 @@ export async function holdsForCheckout(
   return new Map(
     [...counts].map(([bookId, c]) => [bookId, { heldForOthers: c.held - c.own, heldForBuyer: c.own }]),
   );
+}
+
+/**
+ * For a checkout, inside its transaction, once its order is written: the buyer's notified pre-bookings of the
+ * ordered books are converted (they point to the order), which also consumes the copy held for each. Returns the
+ * converted pre-booking ids.
+ */
+export function convertPreBookingsOnCheckout(
+  tx: DbOrTx,
+  opts: { userId: number; orderId: number; bookIds: number[]; at: Date },
+): Promise<number[]> {
+  return recordPreBookingConversions(tx, opts);
 }

@@ -428,6 +428,15 @@ export async function countWaitingOnly(db: DbOrTx, bookId: number): Promise<numb
   return result.rows[0]?.n ?? 0;
 }
 
+/** How many books the user waits for (the cap of PREBOOK_LIMIT_REACHED). */
+export async function countWaitingOfUser(db: DbOrTx, userId: number): Promise<number> {
+  const [row] = await db
+    .select({ n: count() })
+    .from(preBookings)
+    .where(and(eq(preBookings.userId, userId), eq(preBookings.status, 'waiting')));
+  return row?.n ?? 0;
+}
+
 /** Whether the user waits for the book or holds a copy of it (either blocks a second pre-booking). */
 export async function hasActivePreBooking(
   db: DbOrTx,

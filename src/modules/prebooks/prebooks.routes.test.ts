@@ -1,6 +1,13 @@
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { createBook, createUser, type TestUser, useAdmin, useTestApp } from '../../../test/helpers.js';
+import {
+  createBook,
+  createBooks,
+  createUser,
+  type TestUser,
+  useAdmin,
+  useTestApp,
+} from '../../../test/helpers.js';
 import { recordPreBookingConversions } from './prebooks.repository.js';
 
 const t = useTestApp();
@@ -427,5 +434,35 @@ describe('admin views', () => {
     const counts = items.map((i) => i.waiting_count);
     expect(counts).toEqual([...counts].sort((a, b) => b - a));
     expect(items.indexOf(popularRow!)).toBeLessThan(items.indexOf(restockedRow!));
+  });
+});
+
+describe('pre-booking cap', () => {
+  it('lets a reader wait for at most 100 books: concurrent pre-bookings at 97 give exactly 3 more', async () => {
+    const user = await createUser(t);
+    const bookIds = await createBooks(t, 108, { stock: 0 });
+    await t.deps.db.execute(sql`
+      INSERT INTO pre_bookings (user_id, book_id, status)
+      SELECT ${user.id}, b, 'waiting' FROM unnest(${sql.param(bookIds.slice(0, 97))}::int[]) AS b`);
+    const results = await Promise.all(bookIds.slice(97, 107).map((id) => preBook(user, id)));
+    expect(results.map((r) => r.statusCode).sort()).toEqual([
+      201, 201, 201, 409, 409, 409, 409, 409, 409, 409,
+    ]);
+    for (const r of results.filter((x) => x.statusCode === 409)) {
+      expect(r.json()).toEqual({
+        detail: 'A reader waits for at most 100 books; cancel a pre-booking first',
+        code: 'PREBOOK_LIMIT_REACHED',
+      });
+    }
+    expect((await myPreBookings(user)).filter((p) => p.status === 'waiting')).toHaveLength(100);
+    // Only waiting pre-bookings count: a cancelled one makes room again.
+    const cancel = await t.app.inject({
+      method: 'DELETE',
+      url: `/prebooks/${(await myPreBookings(user))[0]!.id}`,
+      headers: user.auth,
+    });
+    expect(cancel.statusCode).toBe(204);
+    expect((await preBook(user, bookIds[107]!)).statusCode).toBe(201);
+    expect((await preBook(user, bookIds[0]!)).json()).toMatchObject({ code: 'PREBOOK_LIMIT_REACHED' });
   });
 });

@@ -42,7 +42,9 @@ export const prebooksRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, {
         responseDescriptions: {
           201: 'The waiting pre-booking',
           404: 'No such book (BOOK_NOT_FOUND)',
-          409: 'The book is in stock (PREBOOK_BOOK_IN_STOCK), or already pre-booked (PREBOOK_DUPLICATE)',
+          409:
+            'The book is in stock (PREBOOK_BOOK_IN_STOCK), already pre-booked (PREBOOK_DUPLICATE), or the reader ' +
+            'waits for 100 books already (PREBOOK_LIMIT_REACHED)',
         },
       },
     },
@@ -116,7 +118,9 @@ export const prebooksRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, {
         responseDescriptions: {
           200: 'The pre-booking, waiting again (or already holding a free copy, on fifo)',
           404: "No such pre-booking, or another user's (PREBOOK_NOT_FOUND)",
-          409: 'Not re-queueable (PREBOOK_NOT_REQUEUEABLE), or the reader already waits (PREBOOK_DUPLICATE)',
+          409:
+            'Not re-queueable (PREBOOK_NOT_REQUEUEABLE), the reader already waits (PREBOOK_DUPLICATE), or waits ' +
+            'for 100 books already (PREBOOK_LIMIT_REACHED)',
         },
       },
     },

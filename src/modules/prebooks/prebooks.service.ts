@@ -1,6 +1,7 @@
-import type { DbOrTx } from '../../db/client.js';
+import type { DbOrTx, Tx } from '../../db/client.js';
 import type { Deps } from '../../deps.js';
 import { isUniqueViolation } from '../../db/errors.js';
+import { lockUserCollection } from '../../db/locks.js';
 import { announceWave, materializeRequeued } from '../notifications/notifications.repository.js';
 import { findPolicy, lockBookForStockChange, readBookHoldState } from '../stock/stock.repository.js';
 import { createCancelLinks } from './prebooks.cancel-link.js';
@@ -10,6 +11,7 @@ import {
   bookInStock,
   bookNotFound,
   duplicatePreBooking,
+  limitReached,
   notRequeueable,
   preBookingNotFound,
 } from './prebooks.errors.js';
@@ -17,6 +19,7 @@ import { policyDefaults, settleBook } from './prebooks.holds.js';
 import {
   cancelPreBooking,
   countPreBookings,
+  countWaitingOfUser,
   deleteWave,
   flipWaiting,
   findPreBooking,
@@ -89,6 +92,19 @@ export async function notifyWaiting(
   return { waveId, notified };
 }
 
+/** Books one reader may wait for at a time (README "Bounded per-user collections and streams"). */
+export const MAX_WAITING_PREBOOKINGS = 100;
+
+/**
+ * Refuses one more `waiting` pre-booking of the user past the cap. The caller took the user's pre-booking lock
+ * (lockUserCollection) at the start of its transaction, before the book's row lock, so that concurrent requests
+ * cannot pass the cap together.
+ */
+async function ensureWaitingSlot(tx: Tx, userId: number): Promise<void> {
+  if ((await countWaitingOfUser(tx, userId)) >= MAX_WAITING_PREBOOKINGS)
+    throw limitReached(MAX_WAITING_PREBOOKINGS);
+}
+
 export function createPreBookingService(deps: Pick<Deps, 'db' | 'clock' | 'config'>) {
   const { db, clock, config } = deps;
   const defaults = policyDefaults(config);
@@ -127,6 +143,7 @@ export function createPreBookingService(deps: Pick<Deps, 'db' | 'clock' | 'confi
       let id: number;
       try {
         id = await db.transaction(async (tx) => {
+          await lockUserCollection(tx, 'prebooks', userId);
           const book = await lockBookForPreBooking(tx, bookId);
           if (!book) throw bookNotFound();
           if (book.stockQuantity > 0) {
@@ -141,6 +158,7 @@ export function createPreBookingService(deps: Pick<Deps, 'db' | 'clock' | 'confi
             if (settled.available > 0) throw bookInStock();
             if (await hasActivePreBooking(tx, { userId, bookId })) throw duplicatePreBooking();
           }
+          await ensureWaitingSlot(tx, userId);
           const inserted = await insertWaitingPreBooking(tx, userId, bookId);
           if (inserted === undefined) throw duplicatePreBooking();
           return inserted;
@@ -200,6 +218,7 @@ export function createPreBookingService(deps: Pick<Deps, 'db' | 'clock' | 'confi
         await db.transaction(async (tx) => {
           const ref = await findPreBookingRef(tx, preBookingId);
           if (!ref || ref.userId !== userId) throw preBookingNotFound();
+          await lockUserCollection(tx, 'prebooks', userId);
           const book = await lockBookForStockChange(tx, ref.bookId);
           if (!book) throw preBookingNotFound();
           const now = clock.now();
@@ -217,6 +236,7 @@ export function createPreBookingService(deps: Pick<Deps, 'db' | 'clock' | 'confi
           if (!holdExpired && !broadcastOutOfStock) throw notRequeueable();
           if (await hasActivePreBooking(tx, { userId, bookId: book.id, exceptId: preBookingId }))
             throw duplicatePreBooking();
+          await ensureWaitingSlot(tx, userId);
           await requeuePreBooking(tx, preBookingId);
           await settleBook(tx, { config, now }, book, { policy });
         });

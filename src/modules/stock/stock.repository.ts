@@ -1,5 +1,5 @@
-import { count, desc, eq, sql } from 'drizzle-orm';
-import type { DbOrTx } from '../../db/client.js';
+import { asc, count, desc, eq, inArray, sql } from 'drizzle-orm';
+import type { DbOrTx, Tx } from '../../db/client.js';
 import { books, stockChanges, type BookRow } from '../books/books.table.js';
 import { preBookings } from '../prebooks/prebooks.table.js';
 import { users } from '../users/users.table.js';
@@ -9,6 +9,38 @@ import { restockPolicies, type RestockPolicy } from './stock.table.js';
 export async function lockBookForStockChange(tx: DbOrTx, bookId: number): Promise<BookRow | undefined> {
   const [row] = await tx.select().from(books).where(eq(books.id, bookId)).for('update');
   return row;
+}
+
+export type BookForSale = Pick<
+  BookRow,
+  'id' | 'title' | 'author' | 'price' | 'coverImageUrl' | 'stockQuantity'
+>;
+
+/** Row locks in ascending id order, so that checkouts sharing books cannot deadlock. */
+export function lockBooksForSale(tx: Tx, bookIds: number[]): Promise<BookForSale[]> {
+  return tx
+    .select({
+      id: books.id,
+      title: books.title,
+      author: books.author,
+      price: books.price,
+      coverImageUrl: books.coverImageUrl,
+      stockQuantity: books.stockQuantity,
+    })
+    .from(books)
+    .where(inArray(books.id, bookIds))
+    .orderBy(asc(books.id))
+    .for('update');
+}
+
+/** One statement for every line; updated_at is the transaction's time, as for every write of a request. */
+export async function decrementStock(tx: Tx, lines: { bookId: number; quantity: number }[]): Promise<void> {
+  // An UPDATE … FROM unnest(…) joined on the lines: Drizzle's update builder has no FROM over a set function.
+  await tx.execute(sql`
+    UPDATE ${books} SET stock_quantity = ${books.stockQuantity} - l.quantity, updated_at = now()
+    FROM unnest(${sql.param(lines.map((l) => l.bookId))}::int[], ${sql.param(lines.map((l) => l.quantity))}::int[])
+      AS l(book_id, quantity)
+    WHERE ${books.id} = l.book_id`);
 }
 
 export async function writeStock(tx: DbOrTx, bookId: number, quantity: number, at: Date): Promise<BookRow> {

@@ -1,5 +1,5 @@
 import type { Config } from '../../config.js';
-import { allowLongStatements, type DbOrTx } from '../../db/client.js';
+import { allowLongStatements, type DbOrTx, type Tx } from '../../db/client.js';
 import type { Deps } from '../../deps.js';
 import type { BookRow } from '../books/books.table.js';
 import { findBookById } from '../books/books.repository.js';
@@ -12,14 +12,17 @@ import {
 import { notifyWaiting } from '../prebooks/prebooks.service.js';
 import { settledAllocation } from '../prebooks/prebooks.rules.js';
 import {
+  decrementStock,
   findPolicy,
   insertStockChange,
   listStockChanges,
   lockBookForStockChange,
+  lockBooksForSale,
   readBookHoldState,
   setNotifiedCount,
   upsertPolicy,
   writeStock,
+  type BookForSale,
   type EffectivePolicy,
 } from './stock.repository.js';
 import type { RestockPolicy } from './stock.table.js';
@@ -81,6 +84,24 @@ export async function changeStock(
     await setNotifiedCount(tx, stockChangeId, { notified, held: settled.held });
   }
   return { book, stockChangeId, policy: policy.policy, waveId, notified, held: settled.held };
+}
+
+/**
+ * For checkout, inside its transaction: locks the rows of the books it sells, in ascending id order (checkouts
+ * sharing books cannot deadlock; a stock change or pre-booking of one of them waits). Books that no longer exist
+ * are absent.
+ */
+export function lockBooksForCheckout(tx: Tx, bookIds: number[]): Promise<BookForSale[]> {
+  return lockBooksForSale(tx, bookIds);
+}
+
+/**
+ * For checkout, inside its transaction, on books it locked with lockBooksForCheckout and checked: takes the sold
+ * copies off the stock. A sale is not a stock change (no stock_changes row, no restock): the copies held for
+ * notified readers were already kept out of what could be sold.
+ */
+export function sellCopies(tx: Tx, lines: { bookId: number; quantity: number }[]): Promise<void> {
+  return decrementStock(tx, lines);
 }
 
 export function createStockService(deps: Pick<Deps, 'db' | 'clock' | 'config' | 'log' | 'metrics'>) {

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { createBook, createUser, type TestUser, useTestApp } from '../../../test/helpers.js';
+import { createBook, createBooks, createUser, type TestUser, useTestApp } from '../../../test/helpers.js';
 
 const t = useTestApp();
 
@@ -97,5 +97,32 @@ describe('wishlist', () => {
     const other = await createUser(t);
     await add(other, { book_id: (await createBook(t)).id });
     expect((await list(user)).json()).toEqual({ items: [] });
+  });
+});
+
+describe('wishlist size cap', () => {
+  it('holds at most 500 books: concurrent additions at 497 give exactly 3 more and WISHLIST_LIMIT_REACHED', async () => {
+    const user = await createUser(t);
+    const bookIds = await createBooks(t, 507);
+    await t.deps.db.execute(sql`
+      INSERT INTO wishlist_items (user_id, book_id)
+      SELECT ${user.id}, b FROM unnest(${sql.param(bookIds.slice(0, 497))}::int[]) AS b`);
+    const results = await Promise.all(bookIds.slice(497).map((id) => add(user, { book_id: id })));
+    expect(results.map((r) => r.statusCode).sort()).toEqual([
+      201, 201, 201, 409, 409, 409, 409, 409, 409, 409,
+    ]);
+    for (const r of results.filter((x) => x.statusCode === 409)) {
+      expect(r.json()).toEqual({
+        detail: 'A wishlist holds at most 500 books; remove one first',
+        code: 'WISHLIST_LIMIT_REACHED',
+      });
+    }
+    expect((await list(user)).json<{ items: unknown[] }>().items).toHaveLength(500);
+    // An unknown book is still 404, a listed one still a duplicate; a removal makes room again.
+    expect((await add(user, { book_id: 2_000_000_000 })).json()).toMatchObject({ code: 'BOOK_NOT_FOUND' });
+    const del = await t.app.inject({ method: 'DELETE', url: `/wishlist/${bookIds[0]}`, headers: user.auth });
+    expect(del.statusCode).toBe(204);
+    const refused = results.findIndex((r) => r.statusCode === 409);
+    expect((await add(user, { book_id: bookIds[497 + refused] })).statusCode).toBe(201);
   });
 });

@@ -30,7 +30,9 @@ export const wishlistRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, {
         responseDescriptions: {
           201: 'The new wishlist entry',
           404: 'No such book (BOOK_NOT_FOUND)',
-          409: 'The book is on the wishlist already (WISHLIST_ITEM_DUPLICATE)',
+          409:
+            'The book is on the wishlist already (WISHLIST_ITEM_DUPLICATE), or the wishlist holds 500 books ' +
+            'already (WISHLIST_LIMIT_REACHED)',
         },
       },
     },

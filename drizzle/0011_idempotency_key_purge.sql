@@ -1,0 +1,1 @@
+CREATE INDEX "ix_orders_idempotency_key_created_at" ON "orders" USING btree ("created_at") WHERE "orders"."idempotency_key" IS NOT NULL;
