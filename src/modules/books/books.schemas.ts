@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { formatMoney, idParams, laxInt, money, pageEnvelope, pageQuery } from '../../http/schemas.js';
-import { compareDecimal, normalizeIsbn, parseDecimal, parsePydanticDate } from './books.rules.js';
+import { dateInput, decimal, echoingNonFinite, pgText as text, pydanticIssue } from '../../http/pydantic.js';
+import { normalizeIsbn } from './books.rules.js';
 import type { BookRow } from './books.table.js';
 
 export const bookResponse = z
@@ -60,138 +61,7 @@ export const bookDetailResponse = bookResponse
 
 export type BookDetailResponse = z.infer<typeof bookDetailResponse>;
 
-const pydanticIssue = (type: string, msg: string, ctx?: Record<string, unknown>) => ({
-  code: 'custom' as const,
-  message: msg,
-  params: { pydantic: { type, msg, ...(ctx && { ctx }) } },
-});
-
-const NUL_MESSAGE = 'Text must not contain NUL characters';
-
-/**
- * A string whose length is counted in characters (code points), as PostgreSQL's varchar(n) counts them, and
- * without NUL, which PostgreSQL cannot store.
- */
-function text(min: number, max?: number) {
-  return z
-    .string()
-    .superRefine((s, ctx) => {
-      const length = [...s].length;
-      if (length < min)
-        ctx.addIssue(
-          pydanticIssue(
-            'string_too_short',
-            `String should have at least ${min} character${min === 1 ? '' : 's'}`,
-            {
-              min_length: min,
-            },
-          ),
-        );
-      if (max !== undefined && length > max)
-        ctx.addIssue(
-          pydanticIssue('string_too_long', `String should have at most ${max} characters`, {
-            max_length: max,
-          }),
-        );
-      if (s.includes('\u0000'))
-        ctx.addIssue(pydanticIssue('value_error', `Value error, ${NUL_MESSAGE}`, { error: NUL_MESSAGE }));
-    })
-    .meta({ ...(min > 0 && { minLength: min }), ...(max !== undefined && { maxLength: max }) });
-}
-
 export const MAX_PRICE = '99999999.99';
-
-/** A decimal (JSON number or numeric string) with Pydantic's error types; the output is plain decimal text. */
-function decimal(opts: { gt?: number; ge?: number; le?: string; places?: number }) {
-  return z
-    .unknown()
-    .transform((value, ctx) => {
-      if (value === undefined) {
-        ctx.addIssue({ code: 'invalid_type', expected: 'number', input: value });
-        return z.NEVER;
-      }
-      const parsed = parseDecimal(value);
-      if (!parsed.ok) {
-        ctx.addIssue(
-          parsed.reason === 'type'
-            ? pydanticIssue(
-                'decimal_type',
-                'Decimal input should be an integer, float, string or Decimal object',
-              )
-            : parsed.reason === 'finite'
-              ? pydanticIssue('finite_number', 'Input should be a finite number')
-              : pydanticIssue('decimal_parsing', 'Input should be a valid decimal'),
-        );
-        return z.NEVER;
-      }
-      const { text: value10, decimalPlaces } = parsed;
-      if (opts.places !== undefined && decimalPlaces > opts.places) {
-        ctx.addIssue(
-          pydanticIssue(
-            'decimal_max_places',
-            `Decimal input should have no more than ${opts.places} decimal place${opts.places === 1 ? '' : 's'}`,
-            { decimal_places: opts.places },
-          ),
-        );
-        return z.NEVER;
-      }
-      if (opts.gt !== undefined && compareDecimal(value10, String(opts.gt)) <= 0) {
-        ctx.addIssue(
-          pydanticIssue('greater_than', `Input should be greater than ${opts.gt}`, { gt: opts.gt }),
-        );
-        return z.NEVER;
-      }
-      if (opts.ge !== undefined && compareDecimal(value10, String(opts.ge)) < 0) {
-        ctx.addIssue(
-          pydanticIssue('greater_than_equal', `Input should be greater than or equal to ${opts.ge}`, {
-            ge: opts.ge,
-          }),
-        );
-        return z.NEVER;
-      }
-      if (opts.le !== undefined && compareDecimal(value10, opts.le) > 0) {
-        ctx.addIssue(
-          pydanticIssue('less_than_equal', `Input should be less than or equal to ${opts.le}`, {
-            le: Number(opts.le),
-          }),
-        );
-        return z.NEVER;
-      }
-      return value10;
-    })
-    .meta({
-      anyOf: [{ type: 'number' }, { type: 'string', pattern: '^-?\\d*\\.?\\d*$' }],
-      ...(opts.gt !== undefined && { exclusiveMinimum: opts.gt }),
-      ...(opts.ge !== undefined && { minimum: opts.ge }),
-      ...(opts.le !== undefined && { maximum: Number(opts.le) }),
-      example: '12.99',
-    });
-}
-
-const DATE_MESSAGES = {
-  date_type: 'Input should be a valid date',
-  date_parsing: 'Input should be a valid date in the format YYYY-MM-DD',
-  date_from_datetime_parsing: 'Input should be a valid date or datetime',
-  date_from_datetime_inexact: 'Datetimes provided to dates should have zero time - e.g. be exact dates',
-} as const;
-
-/** A calendar date read as Pydantic's `date` field reads it (see parsePydanticDate); the output is YYYY-MM-DD. */
-const dateInput = z
-  .unknown()
-  .transform((value, ctx) => {
-    const parsed = parsePydanticDate(value);
-    if (parsed.ok) return parsed.value;
-    const { reason } = parsed;
-    ctx.addIssue(
-      'error' in reason
-        ? pydanticIssue(reason.type, `${DATE_MESSAGES[reason.type]}, ${reason.error}`, {
-            error: reason.error,
-          })
-        : pydanticIssue(reason.type, DATE_MESSAGES[reason.type]),
-    );
-    return z.NEVER;
-  })
-  .meta({ type: 'string', format: 'date', example: '2024-05-01' });
 
 /** null or blank → null; otherwise the normalised ISBN (contract §5.1), or a 422 value_error with its message. */
 const isbnInput = z
@@ -206,22 +76,6 @@ const isbnInput = z
   .meta({ example: '978-0-06-112008-4' });
 
 const price = decimal({ gt: 0, le: MAX_PRICE, places: 2 });
-
-/**
- * A JSON number too large for a double (1e400) parses to ±Infinity, which JSON cannot carry back, so the 422
- * would echo it as null. The field validators get a copy with the number itself; the request's own parsed body,
- * which the 422 echoes, gets its text ("Infinity", "-Infinity").
- */
-function echoingNonFinite<T extends z.ZodType>(schema: T) {
-  return z.preprocess((body) => {
-    if (body === null || typeof body !== 'object' || Array.isArray(body)) return body;
-    const raw = body as Record<string, unknown>;
-    const copy = { ...raw };
-    for (const [key, value] of Object.entries(raw))
-      if (typeof value === 'number' && !Number.isFinite(value)) raw[key] = String(value);
-    return copy;
-  }, schema);
-}
 
 export const bookCreateBody = echoingNonFinite(
   z.object({

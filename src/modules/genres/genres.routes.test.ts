@@ -60,6 +60,13 @@ describe('genres', () => {
       detail: [{ type: 'string_too_long', loc: ['body', 'name'], ctx: { max_length: 100 } }],
     });
     expect((await createGenre('y'.repeat(100))).statusCode).toBe(201);
+    // Counted in characters as PostgreSQL's varchar(100) counts them, not in UTF-16 units: 100 emoji fit.
+    const emoji = await createGenre('📚'.repeat(100));
+    expect(emoji.statusCode).toBe(201);
+    expect(emoji.json()).toMatchObject({ name: '📚'.repeat(100) });
+    expect((await createGenre('📗'.repeat(101))).json()).toMatchObject({
+      detail: [{ type: 'string_too_long', ctx: { max_length: 100 } }],
+    });
     const nul = await createGenre('bad\u0000name');
     expect(nul.json()).toMatchObject({ detail: [{ type: 'value_error', loc: ['body', 'name'] }] });
     const missing = await t.app.inject({ method: 'POST', url: '/genres', headers: admin.auth, payload: {} });

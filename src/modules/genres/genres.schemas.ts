@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { pgText } from '../../http/pydantic.js';
 
 export const genreResponse = z.object({ id: z.int(), name: z.string() }).meta({ id: 'GenreResponse' });
 
@@ -6,11 +7,7 @@ export type GenreResponse = z.infer<typeof genreResponse>;
 
 export const genreCreateBody = z
   .object({
-    name: z
-      .string()
-      .min(1)
-      .max(100)
-      .refine((name) => !name.includes('\u0000'), 'Text must not contain NUL characters'),
+    name: pgText(1, 100),
   })
   .meta({ id: 'GenreCreate' });
 

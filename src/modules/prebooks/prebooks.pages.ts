@@ -1,4 +1,5 @@
 import { escapeHtml } from '../../emails/layout.js';
+import type { PreBookingStatus } from './prebooks.table.js';
 
 /** Headers of the one-click cancel pages: the token is in the URL, so it must not leak, be cached or be framed. */
 export const PAGE_HEADERS = {
@@ -25,7 +26,7 @@ ${body}
 export function confirmationPage(opts: {
   bookTitle: string;
   bookAuthor: string;
-  status: 'waiting' | 'notified' | 'cancelled';
+  status: PreBookingStatus;
   holdUntil: string | null;
   action: string;
 }): string {

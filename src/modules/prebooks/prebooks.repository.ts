@@ -3,9 +3,9 @@ import type { DbOrTx } from '../../db/client.js';
 import { pgTimestamptz } from '../../db/timestamptz.js';
 import { books } from '../books/books.table.js';
 import { users } from '../users/users.table.js';
-import { preBookings, restockWaves } from './prebooks.table.js';
+import { preBookings, restockWaves, type PreBookingStatus } from './prebooks.table.js';
 
-export type PreBookingStatus = 'waiting' | 'notified' | 'cancelled';
+export type { PreBookingStatus } from './prebooks.table.js';
 
 export interface PreBookingRow {
   id: number;

@@ -7,9 +7,10 @@ import {
   isoDateTime,
   laxInt,
 } from '../../http/schemas.js';
+import { PRE_BOOKING_STATUSES } from './prebooks.table.js';
 import type { DemandRow, PreBookingRow } from './prebooks.repository.js';
 
-export const preBookingStatus = z.enum(['waiting', 'notified', 'cancelled']);
+export const preBookingStatus = z.enum(PRE_BOOKING_STATUSES);
 
 export const createPreBookingBody = z.object({ book_id: laxInt() }).meta({ id: 'PreBookCreate' });
 

@@ -15,6 +15,10 @@ import { books, stockChanges } from '../books/books.table.js';
 import { orders } from '../orders/orders.table.js';
 import { users } from '../users/users.table.js';
 
+/** A pre-booking waits for a restock, is notified by one (and may hold a copy), or is cancelled. */
+export const PRE_BOOKING_STATUSES = ['waiting', 'notified', 'cancelled'] as const;
+export type PreBookingStatus = (typeof PRE_BOOKING_STATUSES)[number];
+
 /** A hold that still keeps a copy for its reader (the expiry job ends it once hold_expires_at has passed). */
 function activeHold(t: {
   status: AnyPgColumn;
@@ -35,7 +39,7 @@ export const preBookings = pgTable(
     bookId: integer('book_id')
       .notNull()
       .references(() => books.id, { onDelete: 'cascade' }),
-    status: varchar('status', { length: 20, enum: ['waiting', 'notified', 'cancelled'] }).notNull(),
+    status: varchar('status', { length: 20, enum: PRE_BOOKING_STATUSES }).notNull(),
     createdAt: timestamptz('created_at')
       .notNull()
       .default(sql`now()`),
@@ -74,7 +78,10 @@ export const preBookings = pgTable(
     // The active holds of a book (what is held now) and of a reader (at most one per book).
     index('ix_pre_bookings_book_active_holds').on(t.bookId, t.holdExpiresAt).where(activeHold(t)),
     uniqueIndex('uq_pre_bookings_user_book_active_hold').on(t.userId, t.bookId).where(activeHold(t)),
-    check('ck_pre_bookings_status', sql`${t.status} IN ('waiting', 'notified', 'cancelled')`),
+    check(
+      'ck_pre_bookings_status',
+      sql`${t.status} IN (${sql.raw(PRE_BOOKING_STATUSES.map((s) => `'${s}'`).join(', '))})`,
+    ),
     check('ck_pre_bookings_hold_waiting', sql`${t.status} <> 'waiting' OR ${t.holdExpiresAt} IS NULL`),
     check('ck_pre_bookings_hold_expired', sql`${t.holdExpiredAt} IS NULL OR ${t.holdExpiresAt} IS NOT NULL`),
   ],

@@ -8,35 +8,12 @@ import {
   pageEnvelope,
   pageQuery,
 } from '../../http/schemas.js';
+import { pgText } from '../../http/pydantic.js';
 
 export const REVIEW_TEXT_MAX = 2000;
 
-/**
- * Review text: at most 2000 characters counted as PostgreSQL counts them (code points, not UTF-16 units),
- * and no NUL character, which PostgreSQL cannot store.
- */
-const reviewText = z
-  .string()
-  .check((ctx) => {
-    if ([...ctx.value].length > REVIEW_TEXT_MAX) {
-      ctx.issues.push({
-        code: 'too_big',
-        origin: 'string',
-        maximum: REVIEW_TEXT_MAX,
-        inclusive: true,
-        input: ctx.value,
-        message: `String should have at most ${REVIEW_TEXT_MAX} characters`,
-      });
-    }
-    if (ctx.value.includes('\u0000')) {
-      ctx.issues.push({
-        code: 'custom',
-        input: ctx.value,
-        message: 'Text must not contain NUL characters',
-      });
-    }
-  })
-  .meta({ maxLength: REVIEW_TEXT_MAX });
+/** Review text: at most 2000 characters as PostgreSQL counts them, and no NUL. */
+const reviewText = pgText(0, REVIEW_TEXT_MAX);
 
 const rating = laxInt({ min: 1, max: 5 });
 
