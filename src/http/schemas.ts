@@ -75,29 +75,6 @@ export function isoDateTime(d: Date | null): string | null {
   return micros === 0 ? `${seconds}Z` : `${seconds}.${String(micros).padStart(6, '0')}Z`;
 }
 
-/** Renders a NUMERIC(10,2) value (string from the driver, or integer cents) with exactly two decimals. */
-const CANONICAL_MONEY = /^(?:0|[1-9]\d*)\.\d\d$/;
-
-export function formatMoney(value: string | number): string {
-  if (typeof value === 'number') return centsToMoney(value);
-  // What PostgreSQL prints for NUMERIC(10,2): already in the wire form.
-  if (CANONICAL_MONEY.test(value)) return value;
-  return centsToMoney(moneyToCents(value));
-}
-
-export function moneyToCents(value: string): number {
-  const negative = value.trim().startsWith('-');
-  const [whole = '0', frac = ''] = value.trim().replace(/^[-+]/, '').split('.');
-  const cents = Number(whole) * 100 + Number((frac + '00').slice(0, 2));
-  return negative ? -cents : cents;
-}
-
-export function centsToMoney(cents: number): string {
-  const sign = cents < 0 ? '-' : '';
-  const abs = Math.abs(Math.round(cents));
-  return `${sign}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, '0')}`;
-}
-
 /** Catalog and review pagination: `page` ≥ 1, `size` 1..100. */
 export const pageQuery = {
   page: laxInt({ min: 1 }).default(1).meta({ description: 'Page number, from 1' }),

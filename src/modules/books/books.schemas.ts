@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { formatMoney, idParams, laxInt, money, pageEnvelope, pageQuery } from '../../http/schemas.js';
+import { idParams, laxInt, money, pageEnvelope, pageQuery } from '../../http/schemas.js';
+import { formatMoney } from '../../lib/money.js';
 import { dateInput, decimal, echoingNonFinite, pgText as text, pydanticIssue } from '../../http/pydantic.js';
 import { normalizeIsbn } from './books.rules.js';
 import type { BookRow } from './books.table.js';

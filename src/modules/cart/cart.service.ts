@@ -2,7 +2,7 @@ import type { Tx } from '../../db/client.js';
 import { isForeignKeyViolation } from '../../db/errors.js';
 import { lockUserCollection } from '../../db/locks.js';
 import type { Deps } from '../../deps.js';
-import { centsToMoney, formatMoney, moneyToCents } from '../../http/schemas.js';
+import { centsToMoney, formatMoney, totalCents } from '../../lib/money.js';
 import {
   bookNotFound,
   bookOutOfStock,
@@ -86,7 +86,7 @@ export function createCartService({ db }: Pick<Deps, 'db'>) {
       return {
         items: lines.map(toItem),
         total_items: lines.reduce((n, l) => n + l.quantity, 0),
-        total_price: centsToMoney(lines.reduce((sum, l) => sum + moneyToCents(l.price) * l.quantity, 0)),
+        total_price: centsToMoney(totalCents(lines, (l) => l.price)),
       };
     },
 

@@ -1,7 +1,7 @@
 import type { Config } from '../../config.js';
 import { customerName, escapeHtml, htmlButton, renderEmail, textColumns } from '../../emails/layout.js';
 import type { OutgoingEmail } from '../../emails/mailer.js';
-import { centsToMoney, moneyToCents } from '../../http/schemas.js';
+import { centsToMoney, formatMoney, totalCents } from '../../lib/money.js';
 
 export const ORDER_CONFIRMATION_SUBJECT = 'Your Bookstore order is confirmed';
 
@@ -35,16 +35,12 @@ export function renderOrderConfirmation(
   data: ConfirmationData,
 ): OutgoingEmail {
   const name = customerName(data.email);
-  const lines = data.lines.map((l) => {
-    const lineCents = moneyToCents(l.unit_price) * l.quantity;
-    return {
-      ...l,
-      unit: centsToMoney(moneyToCents(l.unit_price)),
-      lineTotal: centsToMoney(lineCents),
-      lineCents,
-    };
-  });
-  const total = centsToMoney(lines.reduce((sum, l) => sum + l.lineCents, 0));
+  const lines = data.lines.map((l) => ({
+    ...l,
+    unit: formatMoney(l.unit_price),
+    lineTotal: centsToMoney(totalCents([l], (line) => line.unit_price)),
+  }));
+  const total = centsToMoney(totalCents(data.lines, (l) => l.unit_price));
   const storeUrl = config.STORE_URL;
 
   const rows = lines

@@ -1,6 +1,7 @@
 import type { Deps } from '../../deps.js';
 import { isUniqueViolation } from '../../db/errors.js';
-import { centsToMoney, formatMoney, isoDateTime, moneyToCents } from '../../http/schemas.js';
+import { isoDateTime } from '../../http/schemas.js';
+import { centsToMoney, formatMoney, totalCents } from '../../lib/money.js';
 import {
   cartEmpty,
   idempotencyKeyMismatch,
@@ -58,7 +59,7 @@ function toOrder(order: OrderRow, lines: OrderLineRow[]): OrderResponse {
     status: order.status,
     created_at: isoDateTime(order.createdAt),
     items,
-    total_price: centsToMoney(lines.reduce((sum, l) => sum + moneyToCents(l.unitPrice) * l.quantity, 0)),
+    total_price: centsToMoney(totalCents(lines, (l) => l.unitPrice)),
   };
 }
 

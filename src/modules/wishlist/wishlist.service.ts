@@ -1,7 +1,8 @@
 import { isForeignKeyViolation } from '../../db/errors.js';
 import { lockUserCollection } from '../../db/locks.js';
 import type { Deps } from '../../deps.js';
-import { formatMoney, isoDateTime } from '../../http/schemas.js';
+import { isoDateTime } from '../../http/schemas.js';
+import { formatMoney } from '../../lib/money.js';
 import {
   bookExists,
   countWishlist,
