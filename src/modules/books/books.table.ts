@@ -14,7 +14,6 @@ import {
 } from 'drizzle-orm/pg-core';
 import { timestamptz } from '../../db/timestamptz.js';
 import { genres } from '../genres/genres.table.js';
-import { users } from '../users/users.table.js';
 
 const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
 
@@ -61,31 +60,6 @@ export const books = pgTable(
     check('ck_books_price_positive', sql`${t.price} > 0`),
     check('ck_books_stock_non_negative', sql`${t.stockQuantity} >= 0`),
   ],
-);
-
-/** Every PATCH /books/{id}/stock: who changed the stock, from what to what, and whom it notified. */
-export const stockChanges = pgTable(
-  'stock_changes',
-  {
-    id: serial('id').primaryKey(),
-    bookId: integer('book_id')
-      .notNull()
-      .references(() => books.id, { onDelete: 'cascade' }),
-    changedBy: integer('changed_by').references(() => users.id, { onDelete: 'set null' }),
-    oldQuantity: integer('old_quantity').notNull(),
-    newQuantity: integer('new_quantity').notNull(),
-    notifiedCount: integer('notified_count').notNull().default(0),
-    // Copies held for the readers it notified (restock policy `fifo`); 0 on `broadcast`.
-    heldCount: integer('held_count').notNull().default(0),
-    // The book's restock policy when the change was made.
-    policy: varchar('policy', { length: 20, enum: ['broadcast', 'fifo'] })
-      .notNull()
-      .default('broadcast'),
-    createdAt: timestamptz('created_at')
-      .notNull()
-      .default(sql`now()`),
-  },
-  (t) => [index('ix_stock_changes_book_id').on(t.bookId, t.createdAt)],
 );
 
 export type BookRow = typeof books.$inferSelect;

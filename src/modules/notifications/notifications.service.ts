@@ -1,7 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
+import type { DbOrTx } from '../../db/client.js';
 import type { Deps } from '../../deps.js';
 import { isoDateTime } from '../../http/schemas.js';
 import {
+  announceWave,
   consumeStreamTicket,
   findAccount,
   countUnread,
@@ -10,6 +12,7 @@ import {
   markAllRead,
   markRead,
   materializeForUser,
+  materializeRequeued,
   type NotificationRow,
 } from './notifications.repository.js';
 import { invalidTicket, notificationNotFound } from './notifications.errors.js';
@@ -17,6 +20,20 @@ import { invalidTicket, notificationNotFound } from './notifications.errors.js';
 export const STREAM_TICKET_TTL_SECONDS = 60;
 
 const hashTicket = (ticket: string) => createHash('sha256').update(ticket).digest('hex');
+
+/**
+ * For a restock wave, inside its transaction: stores the alerts of earlier waves still pending for the book's
+ * re-queued readers, before the new wave takes their place on the pre-booking (a wave's own alerts are derived
+ * from it when first read).
+ */
+export function keepRequeuedAlerts(tx: DbOrTx, opts: { bookId: number; storeUrl: string }): Promise<void> {
+  return materializeRequeued(tx, opts);
+}
+
+/** For a restock wave, inside its transaction: every API process hears of it at commit and pushes it live. */
+export function announceRestockWave(tx: DbOrTx, opts: { waveId: number }): Promise<void> {
+  return announceWave(tx, opts);
+}
 
 export function createNotificationService(deps: Pick<Deps, 'db' | 'clock' | 'config'>) {
   const { db, clock, config } = deps;

@@ -9,7 +9,7 @@ import {
   recordPreBookingConversions,
   requeueNewestHolds,
 } from './prebooks.repository.js';
-import { notifyWaiting } from './prebooks.service.js';
+import { notifyWaiting } from './prebooks.waves.js';
 
 /** The book as locked (FOR UPDATE) by the caller, after any stock change of the transaction. */
 export interface LockedBook {

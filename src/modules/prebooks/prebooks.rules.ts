@@ -1,5 +1,8 @@
 import type { RestockPolicy } from '../stock/stock.table.js';
 
+/** Only a move from zero to a positive stock is a restock (contract §3.3): on `broadcast` it tells every waiting reader. */
+export const isRestock = (oldQuantity: number, newQuantity: number) => oldQuantity === 0 && newQuantity > 0;
+
 export interface AllocationInput {
   policy: RestockPolicy;
   stockQuantity: number;

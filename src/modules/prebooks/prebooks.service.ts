@@ -2,10 +2,8 @@ import type { DbOrTx, Tx } from '../../db/client.js';
 import type { Deps } from '../../deps.js';
 import { isUniqueViolation } from '../../db/errors.js';
 import { lockUserCollection } from '../../db/locks.js';
-import { announceWave, materializeRequeued } from '../notifications/notifications.repository.js';
 import { findPolicy, lockBookForStockChange, readBookHoldState } from '../stock/stock.repository.js';
 import { createCancelLinks } from './prebooks.cancel-link.js';
-import { enqueueWaveFanout } from './prebooks.jobs.js';
 import {
   alreadyCancelled,
   bookInStock,
@@ -20,8 +18,6 @@ import {
   cancelPreBooking,
   countPreBookings,
   countWaitingOfUser,
-  deleteWave,
-  flipWaiting,
   findPreBooking,
   findPreBookingRef,
   hasActivePreBooking,
@@ -30,67 +26,11 @@ import {
   lockBookForPreBooking,
   preBookingDemand,
   preBookingFilter,
-  insertWave,
   requeuePreBooking,
-  setWaveNotifiedCount,
   type PreBookingRow,
   type PreBookingStatus,
 } from './prebooks.repository.js';
 import { settledAllocation } from './prebooks.rules.js';
-
-export interface WaveResult {
-  /** The wave's id, null when nobody was waiting (then nothing was written). */
-  waveId: number | null;
-  notified: number;
-}
-
-/**
- * Tells waiting readers that copies are available, inside the caller's transaction (which holds the book row
- * FOR UPDATE): one wave. The book's waiting pre-bookings (all of them, or the first `limit` in queue order)
- * become notified, carrying the wave's id; one fan-out job keyed by the wave is added and the wave is announced
- * to the API processes (pg_notify, at commit). That is all the commit writes, whatever the number of readers:
- * after commit the fan-out job e-mails them in batches (cause `restock:<pre_booking_id>:<wave_id>`, once each),
- * and each reader's in-app notification is derived from the wave when first read. A rolled-back transaction
- * leaves no wave, no job and no announcement. `holdUntil`: a copy is held for each reader of the wave until then
- * (fifo), kept on the wave and on each pre-booking (hold_expires_at).
- */
-export async function notifyWaiting(
-  tx: DbOrTx,
-  opts: {
-    bookId: number;
-    stockChangeId: number | null;
-    at: Date;
-    storeUrl: string;
-    limit?: number;
-    holdUntil?: Date | null;
-  },
-): Promise<WaveResult> {
-  if (opts.limit !== undefined && opts.limit <= 0) return { waveId: null, notified: 0 };
-  const waveId = await insertWave(tx, {
-    bookId: opts.bookId,
-    stockChangeId: opts.stockChangeId,
-    holdUntil: opts.holdUntil ?? null,
-    at: opts.at,
-  });
-  // A re-queued reader's alert of an earlier wave is kept before this wave takes its place on the row.
-  await materializeRequeued(tx, { bookId: opts.bookId, storeUrl: opts.storeUrl });
-  const notified = await flipWaiting(tx, {
-    bookId: opts.bookId,
-    waveId,
-    stockChangeId: opts.stockChangeId,
-    at: opts.at,
-    limit: opts.limit,
-    holdUntil: opts.holdUntil ?? null,
-  });
-  if (notified === 0) {
-    await deleteWave(tx, waveId);
-    return { waveId: null, notified: 0 };
-  }
-  await setWaveNotifiedCount(tx, waveId, notified);
-  await enqueueWaveFanout(tx, waveId);
-  await announceWave(tx, { waveId });
-  return { waveId, notified };
-}
 
 /** Books one reader may wait for at a time (README "Bounded per-user collections and streams"). */
 export const MAX_WAITING_PREBOOKINGS = 100;

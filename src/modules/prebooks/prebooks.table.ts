@@ -11,7 +11,8 @@ import {
   varchar,
 } from 'drizzle-orm/pg-core';
 import { timestamptz } from '../../db/timestamptz.js';
-import { books, stockChanges } from '../books/books.table.js';
+import { books } from '../books/books.table.js';
+import { stockChanges } from '../stock/stock.table.js';
 import { orders } from '../orders/orders.table.js';
 import { users } from '../users/users.table.js';
 

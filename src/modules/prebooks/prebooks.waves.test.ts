@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { addJob } from '../../jobs/queue.js';
 import { taskList } from '../../jobs/tasks.js';
 import { lockBookForStockChange } from '../stock/stock.repository.js';
-import { notifyWaiting } from './prebooks.service.js';
+import { notifyWaiting } from './prebooks.waves.js';
 import {
   createAdmin,
   createBook,

@@ -1,9 +1,9 @@
 import { asc, count, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { DbOrTx, Tx } from '../../db/client.js';
-import { books, stockChanges, type BookRow } from '../books/books.table.js';
+import { books, type BookRow } from '../books/books.table.js';
 import { preBookings } from '../prebooks/prebooks.table.js';
 import { users } from '../users/users.table.js';
-import { restockPolicies, type RestockPolicy } from './stock.table.js';
+import { restockPolicies, stockChanges, type RestockPolicy } from './stock.table.js';
 
 /** Locks the book row for a stock change; every stock change and every pre-booking of the book queue on it. */
 export async function lockBookForStockChange(tx: DbOrTx, bookId: number): Promise<BookRow | undefined> {

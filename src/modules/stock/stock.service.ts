@@ -1,16 +1,15 @@
 import type { Config } from '../../config.js';
-import { allowLongStatements, type DbOrTx, type Tx } from '../../db/client.js';
+import { allowLongStatements, type Tx } from '../../db/client.js';
 import type { Deps } from '../../deps.js';
 import type { BookRow } from '../books/books.table.js';
 import { findBookById } from '../books/books.repository.js';
-import { policyDefaults, settleBook } from '../prebooks/prebooks.holds.js';
+import { policyDefaults } from '../prebooks/prebooks.holds.js';
 import {
-  countActiveAmongFirstWaiting,
-  countWaiting,
-  countWaitingOnly,
-} from '../prebooks/prebooks.repository.js';
-import { notifyWaiting } from '../prebooks/prebooks.service.js';
-import { settledAllocation } from '../prebooks/prebooks.rules.js';
+  tellReadersOfPolicyChange,
+  tellReadersOfStockChange,
+  waitingReaders,
+} from '../prebooks/prebooks.restock.js';
+import { isRestock, settledAllocation } from '../prebooks/prebooks.rules.js';
 import {
   decrementStock,
   findPolicy,
@@ -28,9 +27,6 @@ import {
 import type { RestockPolicy } from './stock.table.js';
 import { bookNotFound } from '../books/books.errors.js';
 
-/** Only a move from zero to a positive stock is a restock (contract §3.3): it notifies the waiting readers. */
-export const isRestock = (oldQuantity: number, newQuantity: number) => oldQuantity === 0 && newQuantity > 0;
-
 export interface StockChangeResult {
   book: BookRow;
   stockChangeId: number;
@@ -44,16 +40,18 @@ export interface StockChangeResult {
 type StockConfig = Pick<Config, 'RESTOCK_POLICY' | 'RESTOCK_HOLD_SECONDS' | 'STORE_URL'>;
 
 /**
- * The one way stock changes, inside the caller's transaction: locks the book row, writes the new stock, records
- * the change and, under the book's restock policy, tells the waiting readers in the same transaction (in-app
- * notification and e-mail job), so that either all of it commits or none:
+ * The one way stock is set (PATCH /books/{id}/stock, the catalog import), inside the caller's transaction: locks
+ * the book row, writes the new stock, records the change, and has the pre-bookings module tell the waiting readers
+ * under the book's restock policy in the same transaction, so that either all of it commits or none:
  * - `broadcast`: a restock from 0 notifies every waiting pre-booking (contract §3.3);
  * - `fifo`: whenever copies are free and readers wait, the first min(available, waiting) in queue order are
  *   notified, each with a copy held for them.
- * On either policy, holds past their expiry end and holds above a lowered stock go back to the queue.
+ * On either policy, holds past their expiry end and holds above a lowered stock go back to the queue. The commit
+ * writes the flip of the pre-bookings and one wave with its fan-out job; in-app notifications and e-mails follow
+ * after commit. A sale takes copies off through sellCopies below, the only other write of a book's stock.
  */
 export async function changeStock(
-  tx: DbOrTx,
+  tx: Tx,
   config: StockConfig,
   opts: { bookId: number; quantity: number; changedBy: number | null; at: Date },
 ): Promise<StockChangeResult> {
@@ -69,21 +67,15 @@ export async function changeStock(
     policy: policy.policy,
     at: opts.at,
   });
-  const settled = await settleBook(tx, { config, now: opts.at }, book, { stockChangeId, policy });
-  let { waveId } = settled;
-  let notified = settled.notified;
-  if (policy.policy === 'broadcast' && isRestock(locked.stockQuantity, opts.quantity)) {
-    ({ waveId, notified } = await notifyWaiting(tx, {
-      bookId: book.id,
-      stockChangeId,
-      at: opts.at,
-      storeUrl: config.STORE_URL,
-    }));
+  const told = await tellReadersOfStockChange(
+    tx,
+    { config, now: opts.at },
+    { book, oldQuantity: locked.stockQuantity, stockChangeId, policy },
+  );
+  if (told.notified > 0 || told.held > 0) {
+    await setNotifiedCount(tx, stockChangeId, { notified: told.notified, held: told.held });
   }
-  if (notified > 0 || settled.held > 0) {
-    await setNotifiedCount(tx, stockChangeId, { notified, held: settled.held });
-  }
-  return { book, stockChangeId, policy: policy.policy, waveId, notified, held: settled.held };
+  return { book, stockChangeId, policy: policy.policy, ...told };
 }
 
 /**
@@ -163,29 +155,25 @@ export function createStockService(deps: Pick<Deps, 'db' | 'clock' | 'config' | 
         const at = clock.now();
         await upsertPolicy(tx, { bookId, ...input, updatedBy: changedBy, at });
         const policy: EffectivePolicy = { ...input, source: 'book' };
-        const settled = await settleBook(tx, { config, now: at }, book, { policy });
-        // The readers who joined the queue while every copy was held: told now, recorded as a stock change that
-        // keeps the quantity (it is what notified them).
-        if (
-          input.policy === 'broadcast' &&
-          book.stockQuantity > 0 &&
-          (await countWaitingOnly(tx, bookId)) > 0
-        ) {
-          const stockChangeId = await insertStockChange(tx, {
-            bookId,
-            changedBy,
-            oldQuantity: book.stockQuantity,
-            newQuantity: book.stockQuantity,
-            policy: 'broadcast',
-            at,
-          });
-          const { notified } = await notifyWaiting(tx, {
-            bookId,
-            stockChangeId,
-            at,
-            storeUrl: config.STORE_URL,
-          });
-          await setNotifiedCount(tx, stockChangeId, { notified, held: settled.held });
+        const told = await tellReadersOfPolicyChange(
+          tx,
+          { config, now: at },
+          {
+            book,
+            policy,
+            recordStockChange: () =>
+              insertStockChange(tx, {
+                bookId,
+                changedBy,
+                oldQuantity: book.stockQuantity,
+                newQuantity: book.stockQuantity,
+                policy: 'broadcast',
+                at,
+              }),
+          },
+        );
+        if (told.stockChangeId !== null) {
+          await setNotifiedCount(tx, told.stockChangeId, { notified: told.notified, held: told.held });
         }
       });
       return policyOf(bookId);
@@ -215,21 +203,22 @@ export function createStockService(deps: Pick<Deps, 'db' | 'clock' | 'config' | 
     async preview(bookId: number, quantity: number) {
       const state = await readBookHoldState(db, { bookId, now: clock.now(), defaults });
       if (!state) throw bookNotFound();
-      const waiting = await countWaiting(db, bookId);
       const restock = isRestock(state.stockQuantity, quantity);
+      const after = settledAllocation({
+        policy: 'fifo',
+        stockQuantity: quantity,
+        held: state.held,
+        waiting: state.waiting,
+      });
+      const fifo = state.policy.policy === 'fifo';
+      const waiting = await waitingReaders(db, bookId, fifo ? after.toNotify : 0);
       let notifyCount: number;
       let emailCount: number;
       let heldCount: number;
-      if (state.policy.policy === 'fifo') {
-        const after = settledAllocation({
-          policy: 'fifo',
-          stockQuantity: quantity,
-          held: state.held,
-          waiting: state.waiting,
-        });
+      if (fifo) {
         notifyCount = after.toNotify;
         heldCount = after.held;
-        emailCount = await countActiveAmongFirstWaiting(db, { bookId, limit: notifyCount });
+        emailCount = waiting.activeAmongFirst;
       } else {
         const wouldNotify = restock && waiting.waiting > 0;
         notifyCount = wouldNotify ? waiting.waiting : 0;

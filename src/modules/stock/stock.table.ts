@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { check, integer, pgTable, varchar } from 'drizzle-orm/pg-core';
+import { check, index, integer, pgTable, serial, varchar } from 'drizzle-orm/pg-core';
 import { timestamptz } from '../../db/timestamptz.js';
 import { books } from '../books/books.table.js';
 import { users } from '../users/users.table.js';
@@ -35,4 +35,30 @@ export const restockPolicies = pgTable(
       sql`${t.holdSeconds} BETWEEN ${sql.raw(String(MIN_HOLD_SECONDS))} AND ${sql.raw(String(MAX_HOLD_SECONDS))}`,
     ),
   ],
+);
+
+/**
+ * Every stock change (PATCH /books/{id}/stock, the catalog import, a policy switch that notifies): who changed the
+ * stock, from what to what, and whom it notified. Sales are not stock changes (order_items records them).
+ */
+export const stockChanges = pgTable(
+  'stock_changes',
+  {
+    id: serial('id').primaryKey(),
+    bookId: integer('book_id')
+      .notNull()
+      .references(() => books.id, { onDelete: 'cascade' }),
+    changedBy: integer('changed_by').references(() => users.id, { onDelete: 'set null' }),
+    oldQuantity: integer('old_quantity').notNull(),
+    newQuantity: integer('new_quantity').notNull(),
+    notifiedCount: integer('notified_count').notNull().default(0),
+    // Copies held for the readers it notified (restock policy `fifo`); 0 on `broadcast`.
+    heldCount: integer('held_count').notNull().default(0),
+    // The book's restock policy when the change was made.
+    policy: varchar('policy', { length: 20, enum: RESTOCK_POLICIES }).notNull().default('broadcast'),
+    createdAt: timestamptz('created_at')
+      .notNull()
+      .default(sql`now()`),
+  },
+  (t) => [index('ix_stock_changes_book_id').on(t.bookId, t.createdAt)],
 );
