@@ -5,7 +5,7 @@ import type { Db, DbOrTx } from '../../db/client.js';
 import type { Deps } from '../../deps.js';
 import { deliverEmail } from '../../emails/delivery.js';
 import { addJob } from '../../jobs/queue.js';
-import { renderPasswordResetEmail, renderVerifyEmail } from './auth.emails.js';
+import { renderLinkEmail } from './auth.emails.js';
 import {
   deleteDeadRefreshTokens,
   deleteExpiredEmailTokens,
@@ -111,7 +111,6 @@ function linkEmailTask(
   purpose: EmailTokenPurpose,
 ): Task {
   const validHours = purpose === 'verify_email' ? VERIFY_EMAIL_VALID_HOURS : PASSWORD_RESET_VALID_HOURS;
-  const render = purpose === 'verify_email' ? renderVerifyEmail : renderPasswordResetEmail;
   return async (payload) => {
     const { email, cause } = linkPayload.parse(payload);
     await deliverEmail(deps, cause, async () => {
@@ -127,7 +126,12 @@ function linkEmailTask(
         tokenHash: hashLinkToken(token),
         expiresAt: new Date(now.getTime() + validHours * HOUR_MS),
       });
-      return render(deps.config, deps.mailer.domain, now, { to: user.email, token, cause, validHours });
+      return renderLinkEmail(deps.config, purpose, deps.mailer.domain, now, {
+        to: user.email,
+        token,
+        cause,
+        validHours,
+      });
     });
   };
 }
