@@ -1,3 +1,4 @@
+import { type SQL, sql } from 'drizzle-orm';
 import { escapeHtml, htmlButton, messageIdFor, renderEmail } from '../../emails/layout.js';
 import type { BroadcastEmail, OutgoingEmail } from '../../emails/mailer.js';
 
@@ -84,12 +85,24 @@ No longer interested? Use your mail program's unsubscribe button to cancel this 
   return alert;
 }
 
+/**
+ * The cause of a restock alert, which makes it exactly-once (the e-mail ledger's key) and seeds its Message-ID:
+ * `restock:<pre_booking_id>:<wave_id>`, one per reader and wave. The per-reader jobs of restocks committed before
+ * waves existed used `restock:<pre_booking_id>`.
+ */
+export const restockCause = (preBookingId: number, waveId?: number) =>
+  waveId === undefined ? `restock:${preBookingId}` : `restock:${preBookingId}:${waveId}`;
+
+/** `restockCause` in SQL, for a pre-booking id column and a wave. */
+export const restockCauseSql = (preBookingId: SQL, waveId: number) =>
+  sql`'restock:' || ${preBookingId} || ':' || ${waveId}::int`;
+
 /** The restock alert of one pre-booking (the per-reader jobs enqueued before restock waves existed). */
 export function renderRestockEmail(input: RestockEmailInput): OutgoingEmail {
   return {
     ...renderRestockAlert(input),
     to: input.to,
-    messageId: messageIdFor(`restock:${input.preBookingId}`, input.domain),
+    messageId: messageIdFor(restockCause(input.preBookingId), input.domain),
     headers: oneClickCancelHeaders(input.cancelUrl),
   };
 }

@@ -14,6 +14,8 @@ import {
   oneClickCancelHeaders,
   renderRestockAlert,
   renderRestockEmail,
+  restockCause,
+  restockCauseSql,
   restockSubject,
 } from './prebooks.emails.js';
 import { preBookings, restockWaves } from './prebooks.table.js';
@@ -59,7 +61,6 @@ export const RESTOCK_BATCH_SIZE = 200;
 
 export const fanoutJobKey = (waveId: number) => `restock-fanout:${waveId}`;
 /** The cause (ledger key, Message-ID) of one reader's alert in one wave. */
-export const restockCause = (preBookingId: number, waveId: number) => `restock:${preBookingId}:${waveId}`;
 
 /**
  * The one job a wave needs at commit, keyed by it: the durable intent to e-mail every reader the wave flipped.
@@ -152,7 +153,7 @@ export function restockBatchTask(
         AND (${wave.holdUntil === null} OR (p.hold_expires_at > ${now.toISOString()}::timestamptz
              AND p.hold_expired_at IS NULL AND p.converted_at IS NULL))
         AND NOT EXISTS (
-          SELECT 1 FROM ${emailDeliveries} d WHERE d.cause = 'restock:' || p.id || ':' || ${waveId}::int
+          SELECT 1 FROM ${emailDeliveries} d WHERE d.cause = ${restockCauseSql(sql`p.id`, waveId)}
         )
       ORDER BY p.id`);
     if (due.rows.length === 0) return;
@@ -187,7 +188,7 @@ export function restockBatchTask(
 const legacyPayload = z.object({ pre_booking_id: z.int() });
 
 /**
- * Sends the restock alert of one pre-booking, at most once (deliverEmail records the cause `restock:<id>`):
+ * Sends the restock alert of one pre-booking, at most once (deliverEmail records the cause `restock:<pre_booking_id>`):
  * the per-reader job of the restocks committed before waves existed. Nothing is sent when the account was
  * deactivated or the pre-booking cancelled since the restock.
  */
@@ -195,7 +196,7 @@ export function restockEmailTask(deps: Pick<Deps, 'db' | 'mailer' | 'log' | 'clo
   const links = createCancelLinks(deps.config.SECRET_KEY, deps.config.PUBLIC_BASE_URL);
   return async (payload) => {
     const { pre_booking_id: id } = legacyPayload.parse(payload);
-    await deliverEmail(deps, `restock:${id}`, async () => {
+    await deliverEmail(deps, restockCause(id), async () => {
       const [row] = await deps.db
         .select({
           status: preBookings.status,
