@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { customType } from 'drizzle-orm/pg-core';
 
 /**
@@ -56,3 +57,9 @@ export const timestamptz = customType<{ data: Date; driverData: string }>({
   fromDriver: (value) => pgTimestamptz(value),
   toDriver: (value) => toIsoMicros(value),
 });
+
+/** `<name> timestamptz NOT NULL DEFAULT now()`: when a row was created (or last changed), set by the database. */
+export const timestamptzNow = (name: string) =>
+  timestamptz(name)
+    .notNull()
+    .default(sql`now()`);

@@ -1,6 +1,5 @@
-import { sql } from 'drizzle-orm';
 import { pgTable, varchar } from 'drizzle-orm/pg-core';
-import { timestamptz } from '../db/timestamptz.js';
+import { timestamptzNow } from '../db/timestamptz.js';
 
 /**
  * One row per delivered e-mail, keyed by its cause (the job key, e.g. `order-confirmation:42`): a job that runs
@@ -11,7 +10,5 @@ export const emailDeliveries = pgTable('email_deliveries', {
   recipient: varchar('recipient', { length: 255 }).notNull(),
   subject: varchar('subject', { length: 500 }).notNull(),
   messageId: varchar('message_id', { length: 255 }).notNull(),
-  sentAt: timestamptz('sent_at')
-    .notNull()
-    .default(sql`now()`),
+  sentAt: timestamptzNow('sent_at'),
 });

@@ -10,8 +10,8 @@ import {
   uuid,
   varchar,
 } from 'drizzle-orm/pg-core';
-import { timestamptz } from '../../db/timestamptz.js';
-import { users } from '../users/users.table.js';
+import { timestamptz, timestamptzNow } from '../../db/timestamptz.js';
+import { userIdColumn } from '../users/users.table.js';
 
 /** Refresh tokens are stored only as SHA-256 hashes (hex) in `token`. */
 export const refreshTokens = pgTable(
@@ -20,15 +20,11 @@ export const refreshTokens = pgTable(
     id: serial('id').primaryKey(),
     token: varchar('token', { length: 512 }).notNull(),
     tokenFamily: uuid('token_family').notNull(),
-    userId: integer('user_id')
-      .notNull()
-      .references(() => users.id, { onDelete: 'cascade' }),
+    userId: userIdColumn(),
     expiresAt: timestamptz('expires_at').notNull(),
     familyExpiresAt: timestamptz('family_expires_at').notNull(),
     revokedAt: timestamptz('revoked_at'),
-    createdAt: timestamptz('created_at')
-      .notNull()
-      .default(sql`now()`),
+    createdAt: timestamptzNow('created_at'),
   },
   (t) => [
     uniqueIndex('ix_refresh_tokens_token').on(t.token),
@@ -61,16 +57,12 @@ export const emailTokens = pgTable(
   'email_tokens',
   {
     id: serial('id').primaryKey(),
-    userId: integer('user_id')
-      .notNull()
-      .references(() => users.id, { onDelete: 'cascade' }),
+    userId: userIdColumn(),
     purpose: varchar('purpose', { length: 20, enum: ['verify_email', 'password_reset'] }).notNull(),
     tokenHash: varchar('token_hash', { length: 64 }).notNull(),
     expiresAt: timestamptz('expires_at').notNull(),
     usedAt: timestamptz('used_at'),
-    createdAt: timestamptz('created_at')
-      .notNull()
-      .default(sql`now()`),
+    createdAt: timestamptzNow('created_at'),
   },
   (t) => [
     uniqueIndex('ix_email_tokens_token_hash').on(t.tokenHash),

@@ -12,7 +12,7 @@ import {
   uniqueIndex,
   varchar,
 } from 'drizzle-orm/pg-core';
-import { timestamptz } from '../../db/timestamptz.js';
+import { timestamptzNow } from '../../db/timestamptz.js';
 import { genres } from '../genres/genres.table.js';
 
 const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
@@ -30,12 +30,8 @@ export const books = pgTable(
     publishDate: date('publish_date', { mode: 'string' }),
     stockQuantity: integer('stock_quantity').notNull().default(0),
     genreId: integer('genre_id').references(() => genres.id),
-    createdAt: timestamptz('created_at')
-      .notNull()
-      .default(sql`now()`),
-    updatedAt: timestamptz('updated_at')
-      .notNull()
-      .default(sql`now()`),
+    createdAt: timestamptzNow('created_at'),
+    updatedAt: timestamptzNow('updated_at'),
     // Accents folded (immutable_unaccent, migration 0008): "bronte" finds "Brontë" and the reverse.
     searchVector: tsvector('search_vector').generatedAlwaysAs(
       (): SQL =>
@@ -61,5 +57,11 @@ export const books = pgTable(
     check('ck_books_stock_non_negative', sql`${t.stockQuantity} >= 0`),
   ],
 );
+
+/** `book_id integer NOT NULL REFERENCES books ON DELETE CASCADE`: a row about one book, gone with it. */
+export const bookIdColumn = () =>
+  integer('book_id')
+    .notNull()
+    .references(() => books.id, { onDelete: 'cascade' });
 
 export type BookRow = typeof books.$inferSelect;

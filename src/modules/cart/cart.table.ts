@@ -1,19 +1,15 @@
 import { sql } from 'drizzle-orm';
 import { check, index, integer, pgTable, serial, unique } from 'drizzle-orm/pg-core';
-import { timestamptz } from '../../db/timestamptz.js';
-import { books } from '../books/books.table.js';
-import { users } from '../users/users.table.js';
+import { timestamptzNow } from '../../db/timestamptz.js';
+import { bookIdColumn } from '../books/books.table.js';
+import { userIdColumn } from '../users/users.table.js';
 
 export const carts = pgTable(
   'carts',
   {
     id: serial('id').primaryKey(),
-    userId: integer('user_id')
-      .notNull()
-      .references(() => users.id, { onDelete: 'cascade' }),
-    createdAt: timestamptz('created_at')
-      .notNull()
-      .default(sql`now()`),
+    userId: userIdColumn(),
+    createdAt: timestamptzNow('created_at'),
   },
   (t) => [unique('uq_carts_user_id').on(t.userId)],
 );
@@ -25,13 +21,9 @@ export const cartItems = pgTable(
     cartId: integer('cart_id')
       .notNull()
       .references(() => carts.id, { onDelete: 'cascade' }),
-    bookId: integer('book_id')
-      .notNull()
-      .references(() => books.id, { onDelete: 'cascade' }),
+    bookId: bookIdColumn(),
     quantity: integer('quantity').notNull().default(1),
-    addedAt: timestamptz('added_at')
-      .notNull()
-      .default(sql`now()`),
+    addedAt: timestamptzNow('added_at'),
   },
   (t) => [
     index('ix_cart_items_cart_id').on(t.cartId),

@@ -1,8 +1,8 @@
 import { index, integer, jsonb, pgTable, serial, text, uniqueIndex, varchar } from 'drizzle-orm/pg-core';
-import { timestamptz } from '../../db/timestamptz.js';
+import { timestamptz, timestamptzNow } from '../../db/timestamptz.js';
 import { sql } from 'drizzle-orm';
 import { preBookings } from '../prebooks/prebooks.table.js';
-import { users } from '../users/users.table.js';
+import { userIdColumn } from '../users/users.table.js';
 
 /**
  * In-app notifications (the restock alert, for now). A restock does not write one row per reader: the row of a
@@ -12,9 +12,7 @@ export const notifications = pgTable(
   'notifications',
   {
     id: serial('id').primaryKey(),
-    userId: integer('user_id')
-      .notNull()
-      .references(() => users.id, { onDelete: 'cascade' }),
+    userId: userIdColumn(),
     type: varchar('type', { length: 50 }).notNull(),
     title: text('title').notNull(),
     body: text('body').notNull(),
@@ -25,9 +23,7 @@ export const notifications = pgTable(
     // The restock wave the notification announces; with pre_booking_id, what a lazily stored row derives from.
     waveId: integer('wave_id'),
     data: jsonb('data').notNull().default({}),
-    createdAt: timestamptz('created_at')
-      .notNull()
-      .default(sql`now()`),
+    createdAt: timestamptzNow('created_at'),
     readAt: timestamptz('read_at'),
   },
   (t) => [
@@ -45,14 +41,10 @@ export const notificationStreamTickets = pgTable(
   {
     id: serial('id').primaryKey(),
     tokenHash: varchar('token_hash', { length: 64 }).notNull(),
-    userId: integer('user_id')
-      .notNull()
-      .references(() => users.id, { onDelete: 'cascade' }),
+    userId: userIdColumn(),
     expiresAt: timestamptz('expires_at').notNull(),
     usedAt: timestamptz('used_at'),
-    createdAt: timestamptz('created_at')
-      .notNull()
-      .default(sql`now()`),
+    createdAt: timestamptzNow('created_at'),
   },
   (t) => [
     uniqueIndex('uq_notification_stream_tickets_token_hash').on(t.tokenHash),

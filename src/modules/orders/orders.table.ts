@@ -1,23 +1,19 @@
 import { sql } from 'drizzle-orm';
 import { check, index, integer, numeric, pgTable, serial, unique, varchar } from 'drizzle-orm/pg-core';
-import { timestamptz } from '../../db/timestamptz.js';
+import { timestamptzNow } from '../../db/timestamptz.js';
 import { books } from '../books/books.table.js';
-import { users } from '../users/users.table.js';
+import { userIdColumn } from '../users/users.table.js';
 
 export const orders = pgTable(
   'orders',
   {
     id: serial('id').primaryKey(),
-    userId: integer('user_id')
-      .notNull()
-      .references(() => users.id, { onDelete: 'cascade' }),
+    userId: userIdColumn(),
     status: varchar('status', { length: 20, enum: ['confirmed', 'payment_failed'] })
       .notNull()
       .default('confirmed'),
     idempotencyKey: varchar('idempotency_key', { length: 255 }),
-    createdAt: timestamptz('created_at')
-      .notNull()
-      .default(sql`now()`),
+    createdAt: timestamptzNow('created_at'),
   },
   (t) => [
     index('ix_orders_user_id').on(t.userId, t.createdAt),

@@ -10,11 +10,11 @@ import {
   uniqueIndex,
   varchar,
 } from 'drizzle-orm/pg-core';
-import { timestamptz } from '../../db/timestamptz.js';
-import { books } from '../books/books.table.js';
+import { timestamptz, timestamptzNow } from '../../db/timestamptz.js';
 import { stockChanges } from '../stock/stock.table.js';
 import { orders } from '../orders/orders.table.js';
-import { users } from '../users/users.table.js';
+import { bookIdColumn } from '../books/books.table.js';
+import { userIdColumn } from '../users/users.table.js';
 
 /** A pre-booking waits for a restock, is notified by one (and may hold a copy), or is cancelled. */
 export const PRE_BOOKING_STATUSES = ['waiting', 'notified', 'cancelled'] as const;
@@ -34,16 +34,10 @@ export const preBookings = pgTable(
   'pre_bookings',
   {
     id: serial('id').primaryKey(),
-    userId: integer('user_id')
-      .notNull()
-      .references(() => users.id, { onDelete: 'cascade' }),
-    bookId: integer('book_id')
-      .notNull()
-      .references(() => books.id, { onDelete: 'cascade' }),
+    userId: userIdColumn(),
+    bookId: bookIdColumn(),
     status: varchar('status', { length: 20, enum: PRE_BOOKING_STATUSES }).notNull(),
-    createdAt: timestamptz('created_at')
-      .notNull()
-      .default(sql`now()`),
+    createdAt: timestamptzNow('created_at'),
     notifiedAt: timestamptz('notified_at'),
     cancelledAt: timestamptz('cancelled_at'),
     // No foreign key: a restock sets it on every notified row (100 000 at once), and the check would cost a lookup
@@ -98,9 +92,7 @@ export const restockWaves = pgTable(
   'restock_waves',
   {
     id: serial('id').primaryKey(),
-    bookId: integer('book_id')
-      .notNull()
-      .references(() => books.id, { onDelete: 'cascade' }),
+    bookId: bookIdColumn(),
     stockChangeId: integer('stock_change_id').references(() => stockChanges.id, { onDelete: 'set null' }),
     // The book as announced: a later edit of the book does not rewrite an alert already given.
     bookTitle: text('book_title').notNull(),

@@ -1,27 +1,19 @@
 import { sql } from 'drizzle-orm';
 import { check, index, integer, pgTable, serial, uniqueIndex, varchar } from 'drizzle-orm/pg-core';
-import { timestamptz } from '../../db/timestamptz.js';
-import { books } from '../books/books.table.js';
-import { users } from '../users/users.table.js';
+import { timestamptz, timestamptzNow } from '../../db/timestamptz.js';
+import { bookIdColumn } from '../books/books.table.js';
+import { userIdColumn } from '../users/users.table.js';
 
 export const reviews = pgTable(
   'reviews',
   {
     id: serial('id').primaryKey(),
-    userId: integer('user_id')
-      .notNull()
-      .references(() => users.id, { onDelete: 'cascade' }),
-    bookId: integer('book_id')
-      .notNull()
-      .references(() => books.id, { onDelete: 'cascade' }),
+    userId: userIdColumn(),
+    bookId: bookIdColumn(),
     rating: integer('rating').notNull(),
     text: varchar('text', { length: 2000 }),
-    createdAt: timestamptz('created_at')
-      .notNull()
-      .default(sql`now()`),
-    updatedAt: timestamptz('updated_at')
-      .notNull()
-      .default(sql`now()`),
+    createdAt: timestamptzNow('created_at'),
+    updatedAt: timestamptzNow('updated_at'),
     deletedAt: timestamptz('deleted_at'),
   },
   (t) => [

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { check, index, integer, pgTable, serial, varchar } from 'drizzle-orm/pg-core';
-import { timestamptz } from '../../db/timestamptz.js';
-import { books } from '../books/books.table.js';
+import { timestamptzNow } from '../../db/timestamptz.js';
+import { books, bookIdColumn } from '../books/books.table.js';
 import { users } from '../users/users.table.js';
 
 export const RESTOCK_POLICIES = ['broadcast', 'fifo'] as const;
@@ -24,9 +24,7 @@ export const restockPolicies = pgTable(
     policy: varchar('policy', { length: 20, enum: RESTOCK_POLICIES }).notNull(),
     holdSeconds: integer('hold_seconds').notNull(),
     updatedBy: integer('updated_by').references(() => users.id, { onDelete: 'set null' }),
-    updatedAt: timestamptz('updated_at')
-      .notNull()
-      .default(sql`now()`),
+    updatedAt: timestamptzNow('updated_at'),
   },
   (t) => [
     check('ck_restock_policies_policy', sql`${t.policy} IN ('broadcast', 'fifo')`),
@@ -45,9 +43,7 @@ export const stockChanges = pgTable(
   'stock_changes',
   {
     id: serial('id').primaryKey(),
-    bookId: integer('book_id')
-      .notNull()
-      .references(() => books.id, { onDelete: 'cascade' }),
+    bookId: bookIdColumn(),
     changedBy: integer('changed_by').references(() => users.id, { onDelete: 'set null' }),
     oldQuantity: integer('old_quantity').notNull(),
     newQuantity: integer('new_quantity').notNull(),
@@ -56,9 +52,7 @@ export const stockChanges = pgTable(
     heldCount: integer('held_count').notNull().default(0),
     // The book's restock policy when the change was made.
     policy: varchar('policy', { length: 20, enum: RESTOCK_POLICIES }).notNull().default('broadcast'),
-    createdAt: timestamptz('created_at')
-      .notNull()
-      .default(sql`now()`),
+    createdAt: timestamptzNow('created_at'),
   },
   (t) => [index('ix_stock_changes_book_id').on(t.bookId, t.createdAt)],
 );

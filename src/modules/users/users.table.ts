@@ -10,7 +10,7 @@ import {
   uniqueIndex,
   varchar,
 } from 'drizzle-orm/pg-core';
-import { timestamptz } from '../../db/timestamptz.js';
+import { timestamptz, timestamptzNow } from '../../db/timestamptz.js';
 
 export const users = pgTable(
   'users',
@@ -24,9 +24,7 @@ export const users = pgTable(
     isActive: boolean('is_active').notNull().default(true),
     /** When the owner proved control of the address (verification link, password reset, Google); null: never. */
     emailVerifiedAt: timestamptz('email_verified_at'),
-    createdAt: timestamptz('created_at')
-      .notNull()
-      .default(sql`now()`),
+    createdAt: timestamptzNow('created_at'),
   },
   (t) => [
     // E-mail addresses are unique regardless of case (contract §7.15).
@@ -36,18 +34,20 @@ export const users = pgTable(
   ],
 );
 
+/** `user_id integer NOT NULL REFERENCES users ON DELETE CASCADE`: a row that belongs to one account. */
+export const userIdColumn = () =>
+  integer('user_id')
+    .notNull()
+    .references(() => users.id, { onDelete: 'cascade' });
+
 export const oauthAccounts = pgTable(
   'oauth_accounts',
   {
     id: serial('id').primaryKey(),
-    userId: integer('user_id')
-      .notNull()
-      .references(() => users.id, { onDelete: 'cascade' }),
+    userId: userIdColumn(),
     oauthProvider: varchar('oauth_provider', { length: 50 }).notNull(),
     oauthAccountId: varchar('oauth_account_id', { length: 255 }).notNull(),
-    createdAt: timestamptz('created_at')
-      .notNull()
-      .default(sql`now()`),
+    createdAt: timestamptzNow('created_at'),
   },
   (t) => [
     index('ix_oauth_accounts_user_id').on(t.userId),

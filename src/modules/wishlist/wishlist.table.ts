@@ -1,22 +1,15 @@
-import { sql } from 'drizzle-orm';
-import { index, integer, pgTable, serial, unique } from 'drizzle-orm/pg-core';
-import { timestamptz } from '../../db/timestamptz.js';
-import { books } from '../books/books.table.js';
-import { users } from '../users/users.table.js';
+import { index, pgTable, serial, unique } from 'drizzle-orm/pg-core';
+import { timestamptzNow } from '../../db/timestamptz.js';
+import { bookIdColumn } from '../books/books.table.js';
+import { userIdColumn } from '../users/users.table.js';
 
 export const wishlistItems = pgTable(
   'wishlist_items',
   {
     id: serial('id').primaryKey(),
-    userId: integer('user_id')
-      .notNull()
-      .references(() => users.id, { onDelete: 'cascade' }),
-    bookId: integer('book_id')
-      .notNull()
-      .references(() => books.id, { onDelete: 'cascade' }),
-    addedAt: timestamptz('added_at')
-      .notNull()
-      .default(sql`now()`),
+    userId: userIdColumn(),
+    bookId: bookIdColumn(),
+    addedAt: timestamptzNow('added_at'),
   },
   (t) => [
     index('ix_wishlist_items_user_id').on(t.userId),
