@@ -1,7 +1,8 @@
-import { sql } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import type { FastifyReply, FastifyRequest, preValidationAsyncHookHandler } from 'fastify';
 import type { Db } from '../db/client.js';
 import type { AccessTokens, Role } from '../modules/auth/auth.tokens.js';
+import { users } from '../modules/users/users.table.js';
 import { AppError, unauthorized } from './errors.js';
 
 export interface AuthUser {
@@ -50,11 +51,11 @@ export function createAuthGuards(db: Db, tokens: AccessTokens) {
         : unauthorized('Invalid access token', 'AUTH_TOKEN_INVALID');
     }
     const id = Number(result.claims.sub);
-    const rows = await db.execute<{ id: number; email: string; role: Role; is_active: boolean }>(
-      sql`SELECT id, email, role, is_active FROM users WHERE id = ${id}`,
-    );
-    const row = rows.rows[0];
-    if (!row || !row.is_active) throw DEACTIVATED();
+    const [row] = await db
+      .select({ id: users.id, email: users.email, role: users.role, isActive: users.isActive })
+      .from(users)
+      .where(eq(users.id, id));
+    if (!row || !row.isActive) throw DEACTIVATED();
     return { id: row.id, email: row.email, role: row.role };
   }
 

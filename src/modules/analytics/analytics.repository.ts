@@ -1,10 +1,17 @@
-import { asc, lte, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, lt, lte, sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
 import { books } from '../books/books.table.js';
+import { orderItems, orders } from '../orders/orders.table.js';
 import type { Window } from './analytics.rules.js';
 
-const ts = (d: Date) => sql`${d.toISOString()}::timestamptz`;
-const within = (w: Window) => sql`o.created_at >= ${ts(w.start)} and o.created_at < ${ts(w.end)}`;
+const within = (w: Window) => and(gte(orders.createdAt, w.start), lt(orders.createdAt, w.end))!;
+const lineRevenue = sql`${orderItems.quantity} * ${orderItems.unitPrice}`;
+// Sums as exact decimal text: numeric would come back as text anyway, and the cast says so in the query.
+const revenueText = (filter?: SQL) =>
+  filter === undefined
+    ? sql<string>`sum(${lineRevenue})::text`
+    : // Drizzle has no aggregate FILTER clause.
+      sql<string>`coalesce(sum(${lineRevenue}) filter (where ${filter}), 0)::text`;
 
 /** Revenue (exact decimal text) and order count of confirmed orders in two adjacent windows, in one query. */
 export async function salesInWindows(
@@ -12,53 +19,59 @@ export async function salesInWindows(
   current: Window,
   prior: Window,
 ): Promise<{ revenue: string; orderCount: number; priorRevenue: string }> {
-  const result = await db.execute<{ revenue: string; order_count: number; prior_revenue: string }>(sql`
-    select
-      coalesce(sum(oi.quantity * oi.unit_price) filter (where ${within(current)}), 0)::text as revenue,
-      count(distinct o.id) filter (where ${within(current)}) as order_count,
-      coalesce(sum(oi.quantity * oi.unit_price) filter (where ${within(prior)}), 0)::text as prior_revenue
-    from orders o
-    join order_items oi on oi.order_id = o.id
-    where o.status = 'confirmed'
-      and o.created_at >= ${ts(prior.start)} and o.created_at < ${ts(current.end)}
-  `);
-  const row = result.rows[0];
+  const [row] = await db
+    .select({
+      revenue: revenueText(within(current)),
+      orderCount: sql<number>`count(distinct ${orders.id}) filter (where ${within(current)})`.mapWith(Number),
+      priorRevenue: revenueText(within(prior)),
+    })
+    .from(orders)
+    .innerJoin(orderItems, eq(orderItems.orderId, orders.id))
+    .where(
+      and(
+        eq(orders.status, 'confirmed'),
+        gte(orders.createdAt, prior.start),
+        lt(orders.createdAt, current.end),
+      ),
+    );
   return {
     revenue: row?.revenue ?? '0',
-    orderCount: Number(row?.order_count ?? 0),
-    priorRevenue: row?.prior_revenue ?? '0',
+    orderCount: row?.orderCount ?? 0,
+    priorRevenue: row?.priorRevenue ?? '0',
   };
 }
 
 export type TopBookRow = {
-  book_id: number;
+  bookId: number;
   title: string;
   author: string;
-  total_revenue: string;
-  units_sold: number;
+  totalRevenue: string;
+  unitsSold: number;
 };
 
 /** Best-selling existing books by revenue or by units, ties by book id; optionally within a window. */
-export async function topBooks(
+export function topBooks(
   db: DbOrTx,
   sortBy: 'revenue' | 'volume',
   limit: number,
   window?: Window,
 ): Promise<TopBookRow[]> {
-  const measure = sortBy === 'volume' ? sql`sum(oi.quantity)` : sql`sum(oi.quantity * oi.unit_price)`;
-  const result = await db.execute<TopBookRow>(sql`
-    select b.id as book_id, b.title, b.author,
-      sum(oi.quantity * oi.unit_price)::text as total_revenue,
-      sum(oi.quantity)::bigint as units_sold
-    from order_items oi
-    join orders o on o.id = oi.order_id
-    join books b on b.id = oi.book_id
-    where o.status = 'confirmed' ${window ? sql`and ${within(window)}` : sql``}
-    group by b.id
-    order by ${measure} desc, b.id asc
-    limit ${limit}
-  `);
-  return result.rows.map((r) => ({ ...r, units_sold: Number(r.units_sold) }));
+  const measure = sortBy === 'volume' ? sql`sum(${orderItems.quantity})` : sql`sum(${lineRevenue})`;
+  return db
+    .select({
+      bookId: books.id,
+      title: books.title,
+      author: books.author,
+      totalRevenue: revenueText(),
+      unitsSold: sql<number>`sum(${orderItems.quantity})::bigint`.mapWith(Number),
+    })
+    .from(orderItems)
+    .innerJoin(orders, eq(orders.id, orderItems.orderId))
+    .innerJoin(books, eq(books.id, orderItems.bookId))
+    .where(and(eq(orders.status, 'confirmed'), window ? within(window) : undefined))
+    .groupBy(books.id)
+    .orderBy(desc(measure), asc(books.id))
+    .limit(limit);
 }
 
 export function lowStockBooks(db: DbOrTx, threshold: number) {

@@ -33,11 +33,11 @@ export function createAnalyticsService({ db, clock }: Deps) {
       return {
         sort_by: sortBy,
         items: rows.map((r) => ({
-          book_id: r.book_id,
+          book_id: r.bookId,
           title: r.title,
           author: r.author,
-          total_revenue: hundredthsToNumber(decimalToHundredths(r.total_revenue)),
-          units_sold: r.units_sold,
+          total_revenue: hundredthsToNumber(decimalToHundredths(r.totalRevenue)),
+          units_sold: r.unitsSold,
         })),
       };
     },

@@ -31,6 +31,14 @@ export const ACCOUNT_EMAILS_PER_ADDRESS_PER_HOUR = 3;
 /** Only the SHA-256 of a refresh token is stored, so a leaked table grants no session. */
 export const hashRefreshToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
+/**
+ * Ends every session of the user at once, inside the caller's transaction (deactivation): every refresh token is
+ * revoked, so a refresh answers AUTH_TOKEN_REUSE. Returns how many were still live.
+ */
+export function endAllSessions(tx: Tx, userId: number, at: Date): Promise<number> {
+  return repo.revokeUserRefreshTokens(tx, userId, at);
+}
+
 export function createAuthService(deps: Deps) {
   const { db, clock, tokens, config, log } = deps;
   const verifyAgainstDummy = createDummyVerifier();

@@ -1,6 +1,6 @@
 import type { Deps } from '../../deps.js';
 import { isoDateTime } from '../../http/schemas.js';
-import { revokeUserRefreshTokens } from '../auth/auth.repository.js';
+import { endAllSessions } from '../auth/auth.service.js';
 import * as repo from './users.repository.js';
 import type { AdminUserResponse, AdminUsersQuery, RoleFilter } from './users.schemas.js';
 import type { UserRow } from './users.table.js';
@@ -36,7 +36,7 @@ export function createUsersService({ db, clock }: Deps) {
         if (!user) throw userNotFound();
         if (user.role === 'admin') throw cannotDeactivateAdmin();
         if (!user.isActive) return user;
-        await revokeUserRefreshTokens(tx, userId, clock.now());
+        await endAllSessions(tx, userId, clock.now());
         return repo.setUserActive(tx, userId, false);
       });
       if (!row) throw userNotFound();
