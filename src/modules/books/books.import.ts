@@ -3,7 +3,9 @@ import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../../db/client.js';
 import { zodIssuesToPydantic } from '../../http/validation.js';
-import { changeStock } from '../stock/stock.service.js';
+import { createMissingGenres } from '../genres/genres.service.js';
+import { genres } from '../genres/genres.table.js';
+import { changeStock, recordOpeningStock } from '../stock/stock.service.js';
 import { bookCreateBody } from './books.schemas.js';
 
 /**
@@ -321,25 +323,31 @@ export async function writeImport(
       opts.onProgress?.(Math.min(i + BATCH, rows.length));
     }
 
-    const genresCreated = await tx.execute<{ n: number }>(sql`
-      WITH created AS (
-        INSERT INTO genres (name)
-        SELECT DISTINCT genre FROM catalog_import WHERE genre IS NOT NULL ORDER BY genre
-        ON CONFLICT (name) DO NOTHING RETURNING 1)
-      SELECT count(*)::int AS n FROM created`);
+    const genreNames = await tx.execute<{ genre: string }>(
+      sql`SELECT DISTINCT genre FROM catalog_import WHERE genre IS NOT NULL ORDER BY genre`,
+    );
+    const genresCreated = await createMissingGenres(
+      tx,
+      genreNames.rows.map((r) => r.genre),
+    );
 
     // Stock of existing books that the file changes: read before the upsert, applied through changeStock below.
     const stockChanges = await tx.execute<{ id: number; stock: number }>(sql`
       SELECT b.id, i.stock FROM catalog_import i JOIN books b ON b.isbn = i.isbn
       WHERE i.stock IS NOT NULL AND i.stock <> b.stock_quantity ORDER BY b.id`);
 
-    const upserted = await tx.execute<{ created: number; updated: number }>(sql`
+    const upserted = await tx.execute<{
+      created: number;
+      updated: number;
+      stocked_ids: number[] | null;
+      stocked_quantities: number[] | null;
+    }>(sql`
       WITH up AS (
         INSERT INTO books AS b (title, author, isbn, price, stock_quantity, genre_id, description, publish_date,
                                 cover_image_url)
         SELECT i.title, i.author, i.isbn, i.price, coalesce(i.stock, 0), g.id, i.description, i.publish_date,
                i.cover_image_url
-        FROM catalog_import i LEFT JOIN genres g ON g.name = i.genre
+        FROM catalog_import i LEFT JOIN ${genres} g ON g.name = i.genre
         ORDER BY i.line
         ON CONFLICT (isbn) DO UPDATE SET
           title = EXCLUDED.title, author = EXCLUDED.author, price = EXCLUDED.price, genre_id = EXCLUDED.genre_id,
@@ -348,12 +356,21 @@ export async function writeImport(
         WHERE (b.title, b.author, b.price, b.genre_id, b.description, b.publish_date, b.cover_image_url)
           IS DISTINCT FROM (EXCLUDED.title, EXCLUDED.author, EXCLUDED.price, EXCLUDED.genre_id,
                             EXCLUDED.description, EXCLUDED.publish_date, EXCLUDED.cover_image_url)
-        RETURNING b.id, b.stock_quantity, (xmax = 0) AS inserted),
-      history AS (
-        INSERT INTO stock_changes (book_id, changed_by, old_quantity, new_quantity)
-        SELECT id, NULL, 0, stock_quantity FROM up WHERE inserted AND stock_quantity > 0)
-      SELECT count(*) FILTER (WHERE inserted)::int AS created, count(*) FILTER (WHERE NOT inserted)::int AS updated
+        RETURNING b.id, b.stock_quantity, (xmax = 0) AS inserted)
+      SELECT count(*) FILTER (WHERE inserted)::int AS created, count(*) FILTER (WHERE NOT inserted)::int AS updated,
+             array_agg(id ORDER BY id) FILTER (WHERE inserted AND stock_quantity > 0) AS stocked_ids,
+             array_agg(stock_quantity ORDER BY id) FILTER (WHERE inserted AND stock_quantity > 0)
+               AS stocked_quantities
       FROM up`);
+    // The opening stock of the new books, in the stock history as the stock module writes it.
+    const stocked = upserted.rows[0];
+    await recordOpeningStock(
+      tx,
+      (stocked?.stocked_ids ?? []).map((bookId, i) => ({
+        bookId,
+        quantity: stocked!.stocked_quantities![i]!,
+      })),
+    );
 
     let readersNotified = 0;
     for (const change of stockChanges.rows) {
@@ -376,7 +393,7 @@ export async function writeImport(
       created,
       updated,
       unchanged: rows.length - created - updated,
-      genresCreated: genresCreated.rows[0]?.n ?? 0,
+      genresCreated,
       stockChanged: stockChanges.rows.length,
       readersNotified,
     };

@@ -17,3 +17,12 @@ export async function insertGenre(db: DbOrTx, name: string) {
     .returning(columns);
   return row;
 }
+
+/** Inserts the names not taken yet, in the order given; the rows inserted. */
+export function insertGenresIfMissing(db: DbOrTx, names: string[]) {
+  return db
+    .insert(genres)
+    .values(names.map((name) => ({ name })))
+    .onConflictDoNothing({ target: genres.name })
+    .returning(columns);
+}

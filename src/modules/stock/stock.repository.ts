@@ -78,6 +78,19 @@ export async function insertStockChange(
   return row!.id;
 }
 
+/** One statement for any number of books (an import may create 100 000): one array parameter per column. */
+export async function insertOpeningStockChanges(
+  tx: Tx,
+  rows: { bookId: number; quantity: number }[],
+): Promise<void> {
+  // INSERT … SELECT FROM unnest(…): Drizzle's insert builder takes rows as parameters, 65 535 at most.
+  await tx.execute(sql`
+    INSERT INTO ${stockChanges} (book_id, changed_by, old_quantity, new_quantity)
+    SELECT l.book_id, NULL, 0, l.quantity
+    FROM unnest(${sql.param(rows.map((r) => r.bookId))}::int[], ${sql.param(rows.map((r) => r.quantity))}::int[])
+      AS l(book_id, quantity)`);
+}
+
 export async function setNotifiedCount(
   tx: DbOrTx,
   stockChangeId: number,

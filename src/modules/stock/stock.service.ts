@@ -13,6 +13,7 @@ import { isRestock, settledAllocation } from '../prebooks/prebooks.rules.js';
 import {
   decrementStock,
   findPolicy,
+  insertOpeningStockChanges,
   insertStockChange,
   listStockChanges,
   lockBookForStockChange,
@@ -94,6 +95,14 @@ export function lockBooksForCheckout(tx: Tx, bookIds: number[]): Promise<BookFor
  */
 export function sellCopies(tx: Tx, lines: { bookId: number; quantity: number }[]): Promise<void> {
   return decrementStock(tx, lines);
+}
+
+/**
+ * For the catalog import, inside its transaction: the opening stock of books it has just created (from 0, by
+ * nobody), one stock_changes row each. Nobody can wait for a book that did not exist, so nobody is told.
+ */
+export function recordOpeningStock(tx: Tx, books: { bookId: number; quantity: number }[]): Promise<void> {
+  return books.length === 0 ? Promise.resolve() : insertOpeningStockChanges(tx, books);
 }
 
 export function createStockService(deps: Pick<Deps, 'db' | 'clock' | 'config' | 'log' | 'metrics'>) {
