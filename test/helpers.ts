@@ -114,6 +114,28 @@ export function useTestApp(opts: TestAppOptions = {}): TestContext {
   return t;
 }
 
+/**
+ * For service-level tests: a fresh database and the dependencies on it (no HTTP app), before the file's first
+ * test, closed after its last. Services are built from `t.deps` as the app builds them.
+ */
+export function useTestDeps(
+  opts: Pick<TestAppOptions, 'env' | 'deps'> = {},
+): Pick<TestContext, 'deps' | 'databaseUrl'> {
+  const t = {} as Pick<TestContext, 'deps' | 'databaseUrl'>;
+  let database: Awaited<ReturnType<typeof createTestDatabase>> | undefined;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    const config = testConfig(opts.env);
+    t.deps = createDeps(config, pino({ level: config.LOG_LEVEL }), database.url, opts.deps);
+    t.databaseUrl = database.url;
+  });
+  afterAll(async () => {
+    if (t.deps) await closeDeps(t.deps);
+    await database?.drop();
+  });
+  return t;
+}
+
 /** An account created (through `createUser`) before the file's tests and filled in place, like `useTestApp`. */
 export function useUser(t: Pick<TestContext, 'deps'>, opts: Parameters<typeof createUser>[1] = {}): TestUser {
   const user = {} as TestUser;
