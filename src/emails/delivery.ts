@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import type { Deps } from '../deps.js';
 import { emailDeliveries } from './emails.table.js';
-import type { OutgoingEmail } from './mailer.js';
+import type { OutgoingEmail } from './message.js';
 
 export type DeliveryOutcome = 'sent' | 'already-sent' | 'skipped';
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { OutgoingEmail } from './mailer.js';
+import type { OutgoingEmail } from './message.js';
 
 /** What GET /dev/mailbox lists for one message. */
 export interface MailboxEntry {

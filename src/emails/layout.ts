@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { InlineImage, OutgoingEmail } from './mailer.js';
+import type { InlineImage, OutgoingEmail } from './message.js';
 
 /** The logo is referenced from the HTML as `cid:bookstore-logo` and sent as an inline part (contract §5.10). */
 export const LOGO_CID = 'bookstore-logo';

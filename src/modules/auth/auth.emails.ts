@@ -1,6 +1,6 @@
 import type { Config } from '../../config.js';
 import { customerName, escapeHtml, htmlButton, renderEmail } from '../../emails/layout.js';
-import type { OutgoingEmail } from '../../emails/mailer.js';
+import type { OutgoingEmail } from '../../emails/message.js';
 
 export const VERIFY_EMAIL_SUBJECT = 'Confirm your e-mail address';
 export const PASSWORD_RESET_SUBJECT = 'Reset your Bookstore password';

@@ -1,6 +1,6 @@
 import type { Config } from '../../config.js';
 import { customerName, escapeHtml, htmlButton, renderEmail, textColumns } from '../../emails/layout.js';
-import type { OutgoingEmail } from '../../emails/mailer.js';
+import type { OutgoingEmail } from '../../emails/message.js';
 import { centsToMoney, formatMoney, totalCents } from '../../lib/money.js';
 
 export const ORDER_CONFIRMATION_SUBJECT = 'Your Bookstore order is confirmed';

@@ -1,6 +1,6 @@
 import { type SQL, sql } from 'drizzle-orm';
 import { escapeHtml, htmlButton, messageIdFor, renderEmail } from '../../emails/layout.js';
-import type { BroadcastEmail, OutgoingEmail } from '../../emails/mailer.js';
+import type { BroadcastEmail, OutgoingEmail } from '../../emails/message.js';
 
 export interface RestockAlertInput {
   bookId: number;
