@@ -9,9 +9,10 @@ import Fastify, { LogController, type FastifyError, type FastifyReply, type Fast
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { isDatabaseTimeout, isDatabaseUnavailable } from './db/errors.js';
 import type { Deps } from './deps.js';
-import { createAuthGuards, type AuthGuards } from './http/auth.js';
+import { createAuthGuards } from './http/auth.js';
 import { AppError, RequestValidationError } from './http/errors.js';
 import { jsonDepthExceeded, locateJsonError, MAX_JSON_DEPTH } from './http/json-errors.js';
+import type { RouteContext } from './http/route-context.js';
 import { openapiTransform, openapiTransformObject } from './http/openapi.js';
 import { securityHeaders } from './http/security-headers.js';
 import { metricsRoutes, observability, requestIdFrom } from './http/metrics.js';
@@ -34,12 +35,7 @@ import { usersRoutes } from './modules/users/users.routes.js';
 import { analyticsRoutes } from './modules/analytics/analytics.routes.js';
 import { wishlistRoutes } from './modules/wishlist/wishlist.routes.js';
 import { maskUrl } from './lib/logger.js';
-
-/** What every route module receives. */
-export interface RouteContext {
-  deps: Deps;
-  guards: AuthGuards;
-}
+import { createServices, type Services } from './services.js';
 
 export const BODY_LIMIT = 1024 * 1024;
 
@@ -109,7 +105,8 @@ function createRouteIndex() {
   };
 }
 
-export async function buildApp(deps: Deps) {
+/** The HTTP app on the process's deps, with the services built from them unless the caller built them already. */
+export async function buildApp(deps: Deps, services: Services = createServices(deps)) {
   const { config } = deps;
   const app = Fastify({
     loggerInstance: deps.log,
@@ -354,7 +351,7 @@ export async function buildApp(deps: Deps) {
 
   app.setNotFoundHandler(answerUnrouted);
 
-  const ctx: RouteContext = { deps, guards: createAuthGuards(deps.db, deps.tokens) };
+  const ctx: RouteContext = { deps, guards: createAuthGuards(deps.db, deps.tokens), services };
   await app.register(healthRoutes, ctx);
   await app.register(metricsRoutes, ctx);
   await app.register(authRoutes, ctx);

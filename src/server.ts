@@ -3,6 +3,7 @@ import { buildApp } from './app.js';
 import { openDatabase } from './db/database.js';
 import { migrateDatabase } from './db/migrate.js';
 import { closeDeps, createDeps } from './deps.js';
+import { createServices } from './services.js';
 import { releaseAllJobLocks, startWorker } from './jobs/queue.js';
 import { cronItems, taskList } from './jobs/tasks.js';
 import { removeEmbeddedPostgresSignalHandlers } from './db/embedded.js';
@@ -30,7 +31,7 @@ async function main() {
     log.info('database migrations applied');
   }
   const deps = createDeps(config, log, database.url);
-  const app = await buildApp(deps);
+  const app = await buildApp(deps, createServices(deps));
   let runner: Runner | undefined;
   if (!config.DATABASE_URL) {
     // Our own embedded server: no other worker can hold a job, so any lock is a leftover of a crash.

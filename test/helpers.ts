@@ -9,6 +9,7 @@ import { afterAll, beforeAll, inject } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { loadConfig, type Config } from '../src/config.js';
 import { closeDeps, createDeps, type Deps } from '../src/deps.js';
+import { createServices, type Services } from '../src/services.js';
 import type { Role } from '../src/modules/auth/auth.tokens.js';
 
 export const TEST_SECRET = 'test-secret-key-that-is-long-enough-0123456789';
@@ -62,6 +63,8 @@ export type TestApp = Awaited<ReturnType<typeof buildApp>>;
 export interface TestContext {
   app: TestApp;
   deps: Deps;
+  /** The services the app's routes use (built from `deps` after its overrides). */
+  services: Services;
   databaseUrl: string;
   close(): Promise<void>;
 }
@@ -83,12 +86,14 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestConte
   const config = testConfig(opts.env);
   const log = pino({ level: config.LOG_LEVEL });
   const deps = createDeps(config, log, database.url, opts.deps);
-  const app = await buildApp(deps);
+  const services = createServices(deps);
+  const app = await buildApp(deps, services);
   opts.extraRoutes?.(app, deps);
   await app.ready();
   return {
     app,
     deps,
+    services,
     databaseUrl: database.url,
     close: async () => {
       await app.close();

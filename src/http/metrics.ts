@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import type { FastifyPluginCallback } from 'fastify';
 import fp from 'fastify-plugin';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type { RouteContext } from '../app.js';
+import type { RouteContext } from './route-context.js';
 import type { Config } from '../config.js';
 import type { Metrics } from '../lib/metrics.js';
 import { AppError } from './errors.js';

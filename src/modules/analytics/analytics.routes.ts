@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type { RouteContext } from '../../app.js';
+import type { RouteContext } from '../../http/route-context.js';
 import { errorResponses } from '../../http/schemas.js';
 import {
   lowStockQuery,
@@ -9,12 +9,11 @@ import {
   topBooksQuery,
   topBooksResponse,
 } from './analytics.schemas.js';
-import { createAnalyticsService } from './analytics.service.js';
 
 const security = [{ bearerAuth: [] }];
 
-export const analyticsRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { deps, guards }) => {
-  const service = createAnalyticsService(deps);
+export const analyticsRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { guards, services }) => {
+  const service = services.analytics;
 
   app.get(
     '/admin/analytics/sales/summary',

@@ -1,8 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { RouteContext } from '../../app.js';
+import type { RouteContext } from '../../http/route-context.js';
 import { errorResponses } from '../../http/schemas.js';
-import { createGoogleSignIn } from './auth.google.js';
 import {
   emailBody,
   googleCallbackQuery,
@@ -18,11 +17,10 @@ import {
 import { PASSWORD_RESET_VALID_HOURS, VERIFY_EMAIL_VALID_HOURS } from './auth.jobs.js';
 import { ACCOUNT_EMAILS_PER_ADDRESS_PER_HOUR } from './auth.service.js';
 import { clientKey } from './auth.rate-limit.js';
-import { createAuthService } from './auth.service.js';
 
-export const authRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { deps }) => {
-  const service = createAuthService(deps);
-  const google = createGoogleSignIn(deps, service);
+export const authRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { deps, services }) => {
+  const service = services.auth;
+  const google = services.google;
   // Google endpoints answer 503 while GOOGLE_CLIENT_ID is unset, before any validation.
   const googleConfigured = async () => google.assertConfigured();
   const rateLimit = { max: deps.config.AUTH_RATE_LIMIT_PER_MINUTE, timeWindow: 60_000 };

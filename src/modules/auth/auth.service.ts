@@ -5,7 +5,7 @@ import type { AppError } from '../../http/errors.js';
 import { DEACTIVATED } from '../../http/auth.js';
 import type { UserRow } from '../users/users.table.js';
 import { createDeviceCookies } from './auth.device-cookie.js';
-import { createLoginThrottle, type LoginClient } from './auth.login-throttle.js';
+import type { LoginClient, LoginThrottle } from './auth.login-throttle.js';
 import { createDummyVerifier, hashPassword, needsRehash, verifyPassword } from './auth.passwords.js';
 import { enqueuePasswordResetEmail, enqueueVerificationEmail, hashLinkToken } from './auth.jobs.js';
 import * as repo from './auth.repository.js';
@@ -39,13 +39,9 @@ export function endAllSessions(tx: Tx, userId: number, at: Date): Promise<number
   return repo.revokeUserRefreshTokens(tx, userId, at);
 }
 
-export function createAuthService(deps: Deps) {
+export function createAuthService(deps: Deps, { throttle }: { throttle: LoginThrottle }) {
   const { db, clock, tokens, config, log } = deps;
   const verifyAgainstDummy = createDummyVerifier();
-  const throttle = createLoginThrottle(deps.counters, {
-    maxFailures: config.LOGIN_MAX_FAILURES,
-    maxFailuresPerAccount: config.LOGIN_MAX_FAILURES_PER_ACCOUNT,
-  });
   const devices = createDeviceCookies(config.SECRET_KEY, config.PUBLIC_BASE_URL.startsWith('https:'));
 
   function tokenExpiry(now: Date, familyExpiresAt: Date): Date {

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { RouteContext } from '../../app.js';
+import type { RouteContext } from '../../http/route-context.js';
 import { errorResponses } from '../../http/schemas.js';
 import {
   bookCreateBody,
@@ -11,10 +11,9 @@ import {
   bookResponse,
   bookUpdateBody,
 } from './books.schemas.js';
-import { createBooksService } from './books.service.js';
 
-export const booksRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { deps, guards }) => {
-  const service = createBooksService(deps);
+export const booksRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { guards, services }) => {
+  const service = services.books;
   const adminOnly = { preValidation: guards.admin };
   const security = [{ bearerAuth: [] }];
 

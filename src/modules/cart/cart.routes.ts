@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { RouteContext } from '../../app.js';
+import type { RouteContext } from '../../http/route-context.js';
 import { currentUser } from '../../http/auth.js';
 import { errorResponses } from '../../http/schemas.js';
 import {
@@ -10,10 +10,9 @@ import {
   cartResponse,
   updateCartItemBody,
 } from './cart.schemas.js';
-import { createCartService } from './cart.service.js';
 
-export const cartRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { deps, guards }) => {
-  const service = createCartService(deps);
+export const cartRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { guards, services }) => {
+  const service = services.cart;
   const tags = ['cart'];
   const security = [{ bearerAuth: [] }];
 

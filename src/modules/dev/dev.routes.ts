@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { RouteContext } from '../../app.js';
+import type { RouteContext } from '../../http/route-context.js';
 import { createDevMailbox } from '../../emails/dev-mailbox.js';
 import { adminPage, adminPageEnvelope, adminPageQuery, errorResponses } from '../../http/schemas.js';
 import { messageNotFound } from './dev.errors.js';

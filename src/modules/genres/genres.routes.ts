@@ -1,12 +1,11 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { RouteContext } from '../../app.js';
+import type { RouteContext } from '../../http/route-context.js';
 import { errorResponses } from '../../http/schemas.js';
 import { genreCreateBody, genreResponse } from './genres.schemas.js';
-import { createGenresService } from './genres.service.js';
 
-export const genresRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { deps, guards }) => {
-  const service = createGenresService(deps);
+export const genresRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { guards, services }) => {
+  const service = services.genres;
 
   app.get(
     '/genres',

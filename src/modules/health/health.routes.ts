@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { RouteContext } from '../../app.js';
+import type { RouteContext } from '../../http/route-context.js';
 
 const health = z.object({ status: z.literal('ok'), version: z.string() }).meta({ id: 'HealthResponse' });
 const readiness = z.object({ status: z.string(), database: z.string() }).meta({ id: 'ReadinessResponse' });

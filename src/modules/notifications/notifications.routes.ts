@@ -1,10 +1,9 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { RouteContext } from '../../app.js';
+import type { RouteContext } from '../../http/route-context.js';
 import { currentUser, DEACTIVATED } from '../../http/auth.js';
 import { errorResponses } from '../../http/schemas.js';
-import { createNotificationHub } from './notifications.live.js';
 import {
   listQuery,
   notificationList,
@@ -15,14 +14,13 @@ import {
   streamTicketResponse,
   toNotificationResponse,
 } from './notifications.schemas.js';
-import { createNotificationService } from './notifications.service.js';
 
 /** Notification ids are int4: a larger Last-Event-ID is past every notification. */
 const MAX_NOTIFICATION_ID = 2 ** 31 - 1;
 
-export const notificationsRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { deps, guards }) => {
-  const service = createNotificationService(deps);
-  const hub = createNotificationHub(deps);
+export const notificationsRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { guards, services }) => {
+  const service = services.notifications;
+  const hub = services.notificationHub;
   const security = [{ bearerAuth: [] }];
 
   // Open streams would keep the HTTP server from closing: end them before it starts waiting for requests.

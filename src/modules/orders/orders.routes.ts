@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { RouteContext } from '../../app.js';
+import type { RouteContext } from '../../http/route-context.js';
 import { currentUser } from '../../http/auth.js';
 import { errorBody, errorResponses, httpValidationError } from '../../http/schemas.js';
 import {
@@ -10,10 +10,9 @@ import {
   orderParams,
   orderResponse,
 } from './orders.schemas.js';
-import { createOrdersService } from './orders.service.js';
 
-export const ordersRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { deps, guards }) => {
-  const service = createOrdersService(deps);
+export const ordersRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { guards, services }) => {
+  const service = services.orders;
   const tags = ['orders'];
   const security = [{ bearerAuth: [] }];
 

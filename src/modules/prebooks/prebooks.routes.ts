@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { RouteContext } from '../../app.js';
+import type { RouteContext } from '../../http/route-context.js';
 import { currentUser } from '../../http/auth.js';
 import { adminPage, errorResponses } from '../../http/schemas.js';
 import {
@@ -21,10 +21,9 @@ import {
 import { AppError } from '../../http/errors.js';
 import { heldUntilText } from './prebooks.emails.js';
 import { cancelledPage, confirmationPage, invalidLinkPage, PAGE_HEADERS } from './prebooks.pages.js';
-import { createPreBookingService } from './prebooks.service.js';
 
-export const prebooksRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { deps, guards }) => {
-  const service = createPreBookingService(deps);
+export const prebooksRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { guards, services }) => {
+  const service = services.prebooks;
   const security = [{ bearerAuth: [] }];
 
   app.post(

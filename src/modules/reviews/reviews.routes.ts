@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type { RouteContext } from '../../app.js';
+import type { RouteContext } from '../../http/route-context.js';
 import { z } from 'zod';
 import { currentUser } from '../../http/auth.js';
 import { adminPage, errorResponses } from '../../http/schemas.js';
@@ -17,12 +17,11 @@ import {
   reviewResponse,
   updateReviewBody,
 } from './reviews.schemas.js';
-import { createReviewsService } from './reviews.service.js';
 
 const security = [{ bearerAuth: [] }];
 
-export const reviewsRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { deps, guards }) => {
-  const service = createReviewsService(deps);
+export const reviewsRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { guards, services }) => {
+  const service = services.reviews;
 
   app.post(
     '/books/:book_id/reviews',

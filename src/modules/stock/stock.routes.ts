@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type { RouteContext } from '../../app.js';
+import type { RouteContext } from '../../http/route-context.js';
 import { currentUser } from '../../http/auth.js';
 import { adminPage, errorResponses, idParams } from '../../http/schemas.js';
 import { bookResponse, toBookResponse } from '../books/books.schemas.js';
@@ -15,10 +15,9 @@ import {
   toRestockPolicyResponse,
   toStockChangeResponse,
 } from './stock.schemas.js';
-import { createStockService } from './stock.service.js';
 
-export const stockRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { deps, guards }) => {
-  const service = createStockService(deps);
+export const stockRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { guards, services }) => {
+  const service = services.stock;
   const security = [{ bearerAuth: [] }];
 
   app.patch(

@@ -3,16 +3,16 @@ import multipart from '@fastify/multipart';
 import fastifyStatic from '@fastify/static';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { RouteContext } from '../../app.js';
+import type { RouteContext } from '../../http/route-context.js';
 import { errorResponses } from '../../http/schemas.js';
-import { createUploadsService, MAX_IMAGE_BYTES, missingFile } from './uploads.service.js';
+import { MAX_IMAGE_BYTES, missingFile } from './uploads.service.js';
 
 const imageUploadResponse = z
   .object({ url: z.string().meta({ description: 'Absolute URL under /uploads/' }) })
   .meta({ id: 'ImageUploadResponse' });
 
-export const uploadsRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { deps, guards }) => {
-  const service = createUploadsService(deps);
+export const uploadsRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { guards, services }) => {
+  const service = services.uploads;
   await mkdir(service.uploadDir, { recursive: true });
 
   // The app parses JSON only; multipart is accepted in this plugin's scope alone. busboy stops one byte past

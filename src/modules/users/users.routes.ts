@@ -1,13 +1,12 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type { RouteContext } from '../../app.js';
+import type { RouteContext } from '../../http/route-context.js';
 import { adminPage, errorResponses } from '../../http/schemas.js';
 import { adminUserResponse, adminUsersQuery, userIdParams, userListResponse } from './users.schemas.js';
-import { createUsersService } from './users.service.js';
 
 const security = [{ bearerAuth: [] }];
 
-export const usersRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { deps, guards }) => {
-  const service = createUsersService(deps);
+export const usersRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { guards, services }) => {
+  const service = services.users;
 
   app.get(
     '/admin/users',

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { RouteContext } from '../../app.js';
+import type { RouteContext } from '../../http/route-context.js';
 import { currentUser } from '../../http/auth.js';
 import { errorResponses } from '../../http/schemas.js';
 import {
@@ -9,10 +9,9 @@ import {
   wishlistItemResponse,
   wishlistResponse,
 } from './wishlist.schemas.js';
-import { createWishlistService } from './wishlist.service.js';
 
-export const wishlistRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { deps, guards }) => {
-  const service = createWishlistService(deps);
+export const wishlistRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { guards, services }) => {
+  const service = services.wishlist;
   const tags = ['wishlist'];
   const security = [{ bearerAuth: [] }];
 
