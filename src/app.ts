@@ -1,77 +1,18 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { STATUS_CODES } from 'node:http';
 import cors from '@fastify/cors';
-import rateLimit from '@fastify/rate-limit';
-import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { LogController, type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { isDatabaseTimeout, isDatabaseUnavailable } from './db/errors.js';
 import type { Deps } from './deps.js';
-import { createAuthGuards } from './http/auth.js';
-import { AppError, RequestValidationError } from './http/errors.js';
-import { jsonDepthExceeded, locateJsonError, MAX_JSON_DEPTH } from './http/json-errors.js';
-import type { RouteContext } from './http/route-context.js';
-import { openapiTransform, openapiTransformObject } from './http/openapi.js';
+import { BODY_LIMIT, bodyParsers } from './http/body-parsers.js';
+import { docs } from './http/docs.js';
+import { errorHandler, sendError } from './http/error-handler.js';
+import { observability, requestIdFrom } from './http/metrics.js';
+import { rateLimits } from './http/rate-limit.js';
+import { routes } from './http/routes.js';
 import { securityHeaders } from './http/security-headers.js';
-import { metricsRoutes, observability, requestIdFrom } from './http/metrics.js';
 import { serializerCompiler } from './http/serializer.js';
 import { validatorCompiler } from './http/validation.js';
-import { clientKey, rateLimitStoreClass } from './modules/auth/auth.rate-limit.js';
-import { authRoutes } from './modules/auth/auth.routes.js';
-import { booksRoutes } from './modules/books/books.routes.js';
-import { cartRoutes } from './modules/cart/cart.routes.js';
-import { devRoutes } from './modules/dev/dev.routes.js';
-import { genresRoutes } from './modules/genres/genres.routes.js';
-import { healthRoutes } from './modules/health/health.routes.js';
-import { notificationsRoutes } from './modules/notifications/notifications.routes.js';
-import { ordersRoutes } from './modules/orders/orders.routes.js';
-import { prebooksRoutes } from './modules/prebooks/prebooks.routes.js';
-import { reviewsRoutes } from './modules/reviews/reviews.routes.js';
-import { stockRoutes } from './modules/stock/stock.routes.js';
-import { uploadsRoutes } from './modules/uploads/uploads.routes.js';
-import { usersRoutes } from './modules/users/users.routes.js';
-import { analyticsRoutes } from './modules/analytics/analytics.routes.js';
-import { wishlistRoutes } from './modules/wishlist/wishlist.routes.js';
 import { maskUrl } from './lib/logger.js';
 import { createServices, type Services } from './services.js';
-
-export const BODY_LIMIT = 1024 * 1024;
-
-// ReDoc's standalone bundle comes from the pinned `redoc` npm package and is served from here: no CDN script.
-const REDOC_BUNDLE_PATH = '/redoc/redoc.standalone.js';
-const REDOC_PAGE = `<!DOCTYPE html>
-<html><head><title>Bookstore API - ReDoc</title><meta charset="utf-8"/>
-<meta name="viewport" content="width=device-width, initial-scale=1"></head>
-<body><redoc spec-url="/openapi.json"></redoc>
-<script src="${REDOC_BUNDLE_PATH}"></script></body></html>`;
-let redocBundle: Buffer | undefined;
-const readRedocBundle = () =>
-  (redocBundle ??= readFileSync(createRequire(import.meta.url).resolve('redoc/bundles/redoc.standalone.js')));
-
-function sendError(
-  reply: FastifyReply,
-  status: number,
-  body: Record<string, unknown>,
-  headers?: Record<string, string>,
-) {
-  if (headers) void reply.headers(headers);
-  if (status === 401 && !reply.hasHeader('www-authenticate')) void reply.header('WWW-Authenticate', 'Bearer');
-  // Written as it is: the route's documented error schemas never reshape (or reject) an error body.
-  return reply.code(status).type('application/json; charset=utf-8').serializer(JSON.stringify).send(body);
-}
-
-/** The contract's 422 entry for a body that is not acceptable JSON (§1.1). */
-function jsonInvalid(pos: number, error: string): FastifyError {
-  return new RequestValidationError([
-    { type: 'json_invalid', loc: ['body', pos], msg: 'JSON decode error', input: {}, ctx: { error } },
-  ]) as unknown as FastifyError;
-}
-
-function takesBody(request: FastifyRequest): boolean {
-  return request.routeOptions.schema?.body !== undefined;
-}
 
 /** Starlette's query parsing: a repeated parameter keeps its last value. */
 function parseQuery(raw: string): Record<string, string> {
@@ -153,45 +94,7 @@ export async function buildApp(deps: Deps, services: Services = createServices(d
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
-  // JSON only, and only with a JSON content type (contract §1.1, §7.6): no text/plain parsing.
-  app.removeAllContentTypeParsers();
-  const parseJson = (
-    request: FastifyRequest,
-    body: string | Buffer,
-    done: (err: FastifyError | null, body?: unknown) => void,
-  ) => {
-    // Like the reference, a route that takes no body ignores whatever body is sent.
-    if (!takesBody(request)) return done(null, undefined);
-    const text = body.toString();
-    if (text === '') return done(null, undefined);
-    const tooDeep = jsonDepthExceeded(text);
-    if (tooDeep >= 0) {
-      done(jsonInvalid(tooDeep, `Nesting deeper than ${MAX_JSON_DEPTH} levels`), undefined);
-      return;
-    }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      const located = locateJsonError(text);
-      done(jsonInvalid(located?.pos ?? 0, located?.msg ?? 'Expecting value'), undefined);
-      return;
-    }
-    done(null, parsed);
-  };
-  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: BODY_LIMIT }, parseJson);
-  // Any other content type: 415 for a route that takes a JSON body, ignored by a route that takes none.
-  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: BODY_LIMIT }, (request, _body, done) => {
-    if (!takesBody(request)) return done(null, undefined);
-    const err = new Error('Unsupported Media Type') as FastifyError;
-    err.statusCode = 415;
-    done(err, undefined);
-  });
-  app.addContentTypeParser(
-    /^application\/[\w.+-]+\+json$/,
-    { parseAs: 'string', bodyLimit: BODY_LIMIT },
-    parseJson,
-  );
+  await app.register(bodyParsers);
 
   const routeIndex = createRouteIndex();
   /** No route for this method: 405 with `Allow` when the path exists under other methods, else 404. */
@@ -248,126 +151,15 @@ export async function buildApp(deps: Deps, services: Services = createServices(d
     allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key'],
   });
 
-  await app.register(rateLimit, {
-    global: false,
-    // Counters in PostgreSQL, shared by every API process (one upsert per limited request).
-    store: rateLimitStoreClass(deps.counters, () => deps.clock.now()),
-    keyGenerator: (request) => clientKey(request.ip),
-    // The contract's responses carry no rate-limit headers; only a 429 says when to retry.
-    addHeadersOnExceeding: {
-      'x-ratelimit-limit': false,
-      'x-ratelimit-remaining': false,
-      'x-ratelimit-reset': false,
-    },
-    addHeaders: {
-      'x-ratelimit-limit': false,
-      'x-ratelimit-remaining': false,
-      'x-ratelimit-reset': false,
-      'retry-after': true,
-    },
-    errorResponseBuilder: (_request, context) =>
-      new AppError({
-        status: 429,
-        detail: `Too many requests, retry in ${Math.ceil(context.ttl / 1000)} seconds`,
-        code: 'RATE_LIMITED',
-      }),
-  });
+  await app.register(rateLimits, { deps });
 
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: {
-        title: 'Bookstore API',
-        version: '1.0.0',
-        description:
-          'Catalog, cart, orders, wishlist, reviews and pre-booking of out-of-stock books with restock notifications.',
-      },
-      servers: [{ url: config.PUBLIC_BASE_URL }],
-      components: {
-        securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
-      },
-    },
-    transform: openapiTransform,
-    transformObject: openapiTransformObject,
-  });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
-  app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
-  app.get('/redoc', { schema: { hide: true } }, (_request, reply) =>
-    reply.type('text/html').send(REDOC_PAGE),
-  );
-  app.get(REDOC_BUNDLE_PATH, { schema: { hide: true } }, (_request, reply) =>
-    reply.type('application/javascript; charset=utf-8').send(readRedocBundle()),
-  );
-  // The root points newcomers to the documentation: browsers are redirected, other clients get the links.
-  app.get('/', { schema: { hide: true } }, (request, reply) => {
-    if (request.headers.accept?.includes('text/html')) return reply.redirect('/docs', 302);
-    const link = (p: string) => `${config.PUBLIC_BASE_URL}${p}`;
-    return reply.send({
-      name: 'Bookstore API',
-      version: '1.0.0',
-      docs: link('/docs'),
-      redoc: link('/redoc'),
-      openapi: link('/openapi.json'),
-      health: link('/health'),
-    });
-  });
+  await app.register(docs, { config });
 
-  app.setErrorHandler((error: FastifyError | AppError | RequestValidationError, request, reply) => {
-    if (error instanceof AppError) {
-      const body: Record<string, unknown> = { detail: error.detail, code: error.code };
-      if (error.field !== undefined) body.field = error.field;
-      Object.assign(body, error.extra);
-      return sendError(reply, error.statusCode, body, error.headers);
-    }
-    if (error instanceof RequestValidationError) {
-      return sendError(reply, 422, { detail: error.issues, code: 'VALIDATION_ERROR' });
-    }
-    if (isDatabaseUnavailable(error) || isDatabaseTimeout(error)) {
-      request.log.warn({ err: error }, 'database unavailable');
-      return sendError(
-        reply,
-        503,
-        { detail: 'Service temporarily unavailable', code: 'SERVICE_UNAVAILABLE' },
-        {
-          'Retry-After': '1',
-        },
-      );
-    }
-    // @fastify/static refuses a path that climbs out of its folder with 403: under /uploads/ it is simply not found.
-    if (error.code === 'FST_STATIC_FORBIDDEN_PATH') {
-      return sendError(reply, 404, { detail: 'Not Found', code: 'HTTP_404' });
-    }
-    const status = typeof error.statusCode === 'number' ? error.statusCode : 500;
-    if (status >= 400 && status < 500) {
-      const detail =
-        status === 400 && error.code === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH'
-          ? 'There was an error parsing the body'
-          : (STATUS_CODES[status] ?? 'Error');
-      return sendError(reply, status, { detail, code: `HTTP_${status}` });
-    }
-    request.log.error({ err: error, reqId: request.id }, 'unhandled error');
-    return sendError(reply, 500, { detail: 'Internal server error', code: 'INTERNAL_ERROR' });
-  });
+  await app.register(errorHandler);
 
   app.setNotFoundHandler(answerUnrouted);
 
-  const ctx: RouteContext = { deps, guards: createAuthGuards(deps.db, deps.tokens), services };
-  await app.register(healthRoutes, ctx);
-  await app.register(metricsRoutes, ctx);
-  await app.register(authRoutes, ctx);
-  await app.register(genresRoutes, ctx);
-  await app.register(booksRoutes, ctx);
-  await app.register(stockRoutes, ctx);
-  await app.register(uploadsRoutes, ctx);
-  await app.register(cartRoutes, ctx);
-  await app.register(ordersRoutes, ctx);
-  await app.register(wishlistRoutes, ctx);
-  await app.register(prebooksRoutes, ctx);
-  await app.register(notificationsRoutes, ctx);
-  await app.register(reviewsRoutes, ctx);
-  await app.register(usersRoutes, ctx);
-  await app.register(analyticsRoutes, ctx);
-  await app.register(devRoutes, ctx);
+  await app.register(routes, { deps, services });
 
   return app;
 }

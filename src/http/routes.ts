@@ -1,0 +1,40 @@
+import fp from 'fastify-plugin';
+import { analyticsRoutes } from '../modules/analytics/analytics.routes.js';
+import { authRoutes } from '../modules/auth/auth.routes.js';
+import { booksRoutes } from '../modules/books/books.routes.js';
+import { cartRoutes } from '../modules/cart/cart.routes.js';
+import { devRoutes } from '../modules/dev/dev.routes.js';
+import { genresRoutes } from '../modules/genres/genres.routes.js';
+import { healthRoutes } from '../modules/health/health.routes.js';
+import { notificationsRoutes } from '../modules/notifications/notifications.routes.js';
+import { ordersRoutes } from '../modules/orders/orders.routes.js';
+import { prebooksRoutes } from '../modules/prebooks/prebooks.routes.js';
+import { reviewsRoutes } from '../modules/reviews/reviews.routes.js';
+import { stockRoutes } from '../modules/stock/stock.routes.js';
+import { uploadsRoutes } from '../modules/uploads/uploads.routes.js';
+import { usersRoutes } from '../modules/users/users.routes.js';
+import { wishlistRoutes } from '../modules/wishlist/wishlist.routes.js';
+import { createAuthGuards } from './auth.js';
+import { metricsRoutes } from './metrics.js';
+import type { RouteContext } from './route-context.js';
+
+/** One line per route module, each an encapsulated plugin given the deps, the auth guards and the services. */
+export const routes = fp<Omit<RouteContext, 'guards'>>(async (app, { deps, services }) => {
+  const ctx: RouteContext = { deps, guards: createAuthGuards(deps.db, deps.tokens), services };
+  await app.register(healthRoutes, ctx);
+  await app.register(metricsRoutes, ctx);
+  await app.register(authRoutes, ctx);
+  await app.register(genresRoutes, ctx);
+  await app.register(booksRoutes, ctx);
+  await app.register(stockRoutes, ctx);
+  await app.register(uploadsRoutes, ctx);
+  await app.register(cartRoutes, ctx);
+  await app.register(ordersRoutes, ctx);
+  await app.register(wishlistRoutes, ctx);
+  await app.register(prebooksRoutes, ctx);
+  await app.register(notificationsRoutes, ctx);
+  await app.register(reviewsRoutes, ctx);
+  await app.register(usersRoutes, ctx);
+  await app.register(analyticsRoutes, ctx);
+  await app.register(devRoutes, ctx);
+});
