@@ -11,6 +11,10 @@ import { loadConfig, type Config } from '../src/config.js';
 import { closeDeps, createDeps, type Deps } from '../src/deps.js';
 import { createServices, type Services } from '../src/services.js';
 import type { Role } from '../src/modules/auth/auth.tokens.js';
+import { insertUser } from '../src/modules/auth/auth.repository.js';
+import { insertBook } from '../src/modules/books/books.repository.js';
+import { books } from '../src/modules/books/books.table.js';
+import { setUserActive } from '../src/modules/users/users.repository.js';
 
 export const TEST_SECRET = 'test-secret-key-that-is-long-enough-0123456789';
 
@@ -173,26 +177,27 @@ export interface TestUser {
   auth: { authorization: string };
 }
 
-/** Inserts an account directly and signs an access token for it. */
+/** Creates an account through the auth module's repository (no password hashing: a fixed hash) and signs a token. */
 export async function createUser(
   t: Pick<TestContext, 'deps'>,
   opts: { email?: string; role?: Role; isActive?: boolean; passwordHash?: string | null } = {},
 ): Promise<TestUser> {
   const email = opts.email ?? uniqueEmail(opts.role ?? 'user');
   const role = opts.role ?? 'user';
-  const result = await t.deps.db.execute<{ id: number }>(
-    sql`INSERT INTO users (email, hashed_password, role, is_active)
-        VALUES (${email}, ${opts.passwordHash === undefined ? PASSWORD_HASH : opts.passwordHash}, ${role}, ${opts.isActive ?? true})
-        RETURNING id`,
-  );
-  const id = result.rows[0]!.id;
-  const token = await t.deps.tokens.sign(id, role);
-  return { id, email, role, token, auth: { authorization: `Bearer ${token}` } };
+  const row = await insertUser(t.deps.db, {
+    email,
+    hashedPassword: opts.passwordHash === undefined ? PASSWORD_HASH : opts.passwordHash,
+    role,
+  });
+  if (!row) throw new Error(`createUser: ${email} is taken`);
+  if (opts.isActive === false) await setUserActive(t.deps.db, row.id, false);
+  const token = await t.deps.tokens.sign(row.id, role);
+  return { id: row.id, email, role, token, auth: { authorization: `Bearer ${token}` } };
 }
 
 export const createAdmin = (t: Pick<TestContext, 'deps'>) => createUser(t, { role: 'admin' });
 
-/** Inserts a book directly (stock and price as given). */
+/** Creates a book through the books module's repository, with the stock as given (no stock change recorded). */
 export async function createBook(
   t: Pick<TestContext, 'deps'>,
   opts: {
@@ -209,12 +214,15 @@ export async function createBook(
   const author = opts.author ?? `Author ${counter}`;
   const price = opts.price ?? '10.00';
   const stock = opts.stock ?? 10;
-  const result = await t.deps.db.execute<{ id: number }>(
-    sql`INSERT INTO books (title, author, price, stock_quantity, isbn, genre_id)
-        VALUES (${title}, ${author}, ${price}, ${stock}, ${opts.isbn ?? null}, ${opts.genreId ?? null})
-        RETURNING id`,
-  );
-  return { id: result.rows[0]!.id, title, author, price, stock };
+  const row = await insertBook(t.deps.db, {
+    title,
+    author,
+    price,
+    stockQuantity: stock,
+    isbn: opts.isbn ?? null,
+    genreId: opts.genreId ?? null,
+  });
+  return { id: row.id, title, author, price, stock };
 }
 
 /** Inserts `n` books in one statement (for tests that need many); ids ascending. */
@@ -225,14 +233,18 @@ export async function createBooks(
 ): Promise<number[]> {
   counter += 1;
   const prefix = `Bulk ${counter} ${randomBytes(2).toString('hex')}`;
-  const result = await t.deps.db.execute<{ id: number }>(
-    sql`INSERT INTO books (title, author, price, stock_quantity)
-        SELECT ${prefix} || ' #' || i, 'Bulk Author', 10.00, ${opts.stock ?? 10}
-        FROM generate_series(1, ${n}::int) AS i
-        ORDER BY i
-        RETURNING id`,
-  );
-  return result.rows.map((r) => r.id).sort((a, b) => a - b);
+  const rows = await t.deps.db
+    .insert(books)
+    .values(
+      Array.from({ length: n }, (_, i) => ({
+        title: `${prefix} #${i + 1}`,
+        author: 'Bulk Author',
+        price: '10.00',
+        stockQuantity: opts.stock ?? 10,
+      })),
+    )
+    .returning({ id: books.id });
+  return rows.map((r) => r.id).sort((a, b) => a - b);
 }
 
 /** Inserts an order with its items directly (status and created_at as given), bypassing checkout. */
