@@ -2,13 +2,14 @@ import type { Deps } from './deps.js';
 import { createAnalyticsService } from './modules/analytics/analytics.service.js';
 import { createGoogleSignIn } from './modules/auth/auth.google.js';
 import { createLoginThrottle } from './modules/auth/auth.login-throttle.js';
-import { createAuthService } from './modules/auth/auth.service.js';
+import { createAuthService, endAllSessions } from './modules/auth/auth.service.js';
 import { createBooksService } from './modules/books/books.service.js';
 import { createCartService } from './modules/cart/cart.service.js';
 import { createGenresService } from './modules/genres/genres.service.js';
 import { createNotificationHub } from './modules/notifications/notifications.live.js';
 import { createNotificationService } from './modules/notifications/notifications.service.js';
 import { createOrdersService } from './modules/orders/orders.service.js';
+import { checkoutPreBookings } from './modules/prebooks/prebooks.checkout.js';
 import { createPreBookingService } from './modules/prebooks/prebooks.service.js';
 import { createReviewsService } from './modules/reviews/reviews.service.js';
 import { createStockService } from './modules/stock/stock.service.js';
@@ -32,13 +33,13 @@ export function createServices(deps: Deps) {
   return {
     auth,
     google: createGoogleSignIn(deps, auth),
-    users: createUsersService(deps),
+    users: createUsersService(deps, { endAll: endAllSessions }),
     genres: createGenresService(deps),
     books: createBooksService(deps),
     stock: createStockService(deps),
     uploads: createUploadsService(deps),
     cart: createCartService(deps),
-    orders: createOrdersService(deps),
+    orders: createOrdersService(deps, checkoutPreBookings(deps)),
     wishlist: createWishlistService(deps),
     prebooks: createPreBookingService(deps),
     notifications: createNotificationService(deps),

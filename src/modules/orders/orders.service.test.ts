@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { createBook, createUser, useTestDeps } from '../../../test/helpers.js';
 import { createCartService } from '../cart/cart.service.js';
+import { checkoutPreBookings } from '../prebooks/prebooks.checkout.js';
 import { createOrdersService } from './orders.service.js';
 
 /**
@@ -10,7 +11,7 @@ import { createOrdersService } from './orders.service.js';
  */
 const t = useTestDeps();
 const cart = () => createCartService(t.deps);
-const orders = () => createOrdersService(t.deps);
+const orders = () => createOrdersService(t.deps, checkoutPreBookings(t.deps));
 
 const stockOf = async (bookId: number) =>
   (

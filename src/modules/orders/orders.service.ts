@@ -1,3 +1,4 @@
+import type { Tx } from '../../db/client.js';
 import type { Deps } from '../../deps.js';
 import { isUniqueViolation } from '../../db/errors.js';
 import { isoDateTime } from '../../http/schemas.js';
@@ -27,8 +28,6 @@ import {
 } from './orders.repository.js';
 import type { AdminOrderResponse, OrderItemResponse, OrderResponse } from './orders.schemas.js';
 import { clearCheckedOutLines, lockCartForCheckout } from '../cart/cart.service.js';
-import { settleBookNow } from '../prebooks/prebooks.hold-jobs.js';
-import { convertPreBookingsOnCheckout, holdsForCheckout } from '../prebooks/prebooks.holds.js';
 import { lockBooksForCheckout, sellCopies } from '../stock/stock.service.js';
 
 export interface CheckoutRequest {
@@ -63,7 +62,31 @@ function toOrder(order: OrderRow, lines: OrderLineRow[]): OrderResponse {
   };
 }
 
-export function createOrdersService(deps: Pick<Deps, 'db' | 'config' | 'clock'>) {
+/**
+ * What checkout needs of the pre-bookings (prebooks.checkout.ts, given by the composition root, src/services.ts),
+ * so that orders does not depend on the pre-bookings module.
+ */
+export interface CheckoutPreBookings {
+  /**
+   * For the books the checkout locked (ascending id): copies held for others and for the buyer, once holds past
+   * their expiry are ended; `onExpired` hears which books had such holds.
+   */
+  holdsFor(
+    tx: Tx,
+    books: { id: number; title: string; author: string; stockQuantity: number }[],
+    userId: number,
+    onExpired: (bookIds: number[]) => void,
+  ): Promise<Map<number, { heldForOthers: number }>>;
+  /** Converts the buyer's notified pre-bookings of the ordered books (consuming their held copies). */
+  convert(tx: Tx, opts: { userId: number; orderId: number; bookIds: number[]; at: Date }): Promise<unknown>;
+  /** In a transaction of its own: ends the book's expired holds for good and passes the copies on. */
+  passOnExpiredHolds(bookId: number): Promise<unknown>;
+}
+
+export function createOrdersService(
+  deps: Pick<Deps, 'db' | 'config' | 'clock'>,
+  preBookings: CheckoutPreBookings,
+) {
   const { db, config, clock } = deps;
   // How long an Idempotency-Key replays its order; after that it is a new checkout (as Stripe: 24 hours).
   const idempotencyKeyTtlMs = config.IDEMPOTENCY_KEY_TTL_HOURS * 60 * 60 * 1000;
@@ -107,7 +130,7 @@ export function createOrdersService(deps: Pick<Deps, 'db' | 'config' | 'clock'>)
       // A refused checkout rolls back the hold expiries it found: they are passed on for good here, at once
       // (otherwise the expiry job or the sweep would).
       for (const bookId of expiredInCheckout) {
-        await settleBookNow({ db, clock, config }, bookId).catch(() => undefined);
+        await preBookings.passOnExpiredHolds(bookId).catch(() => undefined);
       }
       throw err;
     });
@@ -150,11 +173,8 @@ export function createOrdersService(deps: Pick<Deps, 'db' | 'config' | 'clock'>)
       const bookById = new Map(books.map((b) => [b.id, b]));
       if (cartLines.some((l) => !bookById.has(l.bookId))) throw itemsUnavailable();
       // Copies held for notified readers (fifo) are not for sale to others; the buyer's own hold is theirs.
-      const holds = await holdsForCheckout(
-        tx,
-        { config, now: clock.now(), onExpired: (bookIds) => expiredInCheckout.push(...bookIds) },
-        books,
-        req.userId,
+      const holds = await preBookings.holdsFor(tx, books, req.userId, (bookIds) =>
+        expiredInCheckout.push(...bookIds),
       );
       const availableTo = (bookId: number) =>
         Math.max(bookById.get(bookId)!.stockQuantity - (holds.get(bookId)?.heldForOthers ?? 0), 0);
@@ -172,7 +192,7 @@ export function createOrdersService(deps: Pick<Deps, 'db' | 'config' | 'clock'>)
       }));
       await insertOrderItems(tx, order.id, lines);
       // Converts the buyer's notified pre-bookings of these books, which also consumes their held copy.
-      await convertPreBookingsOnCheckout(tx, {
+      await preBookings.convert(tx, {
         userId: req.userId,
         orderId: order.id,
         bookIds: lines.map((l) => l.bookId),

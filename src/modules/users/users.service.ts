@@ -1,6 +1,6 @@
+import type { Tx } from '../../db/client.js';
 import type { Deps } from '../../deps.js';
 import { isoDateTime } from '../../http/schemas.js';
-import { endAllSessions } from '../auth/auth.service.js';
 import * as repo from './users.repository.js';
 import type { AdminUserResponse, AdminUsersQuery, RoleFilter } from './users.schemas.js';
 import type { UserRow } from './users.table.js';
@@ -17,7 +17,13 @@ function toAdminUser(row: UserRow): AdminUserResponse {
   };
 }
 
-export function createUsersService({ db, clock }: Deps) {
+/** What deactivation needs of the sessions (auth's endAllSessions, given by the composition root). */
+export interface Sessions {
+  /** Ends every session of the user inside the caller's transaction. */
+  endAll(tx: Tx, userId: number, at: Date): Promise<unknown>;
+}
+
+export function createUsersService({ db, clock }: Deps, sessions: Sessions) {
   return {
     async listUsers(query: AdminUsersQuery) {
       const { rows, total } = await repo.listUsers(
@@ -36,7 +42,7 @@ export function createUsersService({ db, clock }: Deps) {
         if (!user) throw userNotFound();
         if (user.role === 'admin') throw cannotDeactivateAdmin();
         if (!user.isActive) return user;
-        await endAllSessions(tx, userId, clock.now());
+        await sessions.endAll(tx, userId, clock.now());
         return repo.setUserActive(tx, userId, false);
       });
       if (!row) throw userNotFound();
