@@ -19,6 +19,32 @@ pg.types.setTypeParser(
   (v) => parsePgTimestamptz(v) ?? parseTimestamptzAsDate(v),
 );
 
+/**
+ * Values of a named read as Drizzle's columns read them: dates, timestamps and intervals (and arrays of them, and
+ * of numerics) as the text PostgreSQL sends; everything else as the pool reads it (NUMERIC text, BIGINT numbers).
+ */
+const AS_TEXT_TYPES = new Set([1082, 1114, 1184, 1186, 1182, 1115, 1185, 1187, 1231]);
+const asText = (value: string) => value;
+const readTypes = {
+  getTypeParser: (oid: number, format?: string): ((value: string) => unknown) =>
+    AS_TEXT_TYPES.has(oid)
+      ? asText
+      : (pg.types.getTypeParser(oid, (format ?? 'text') as 'text') as (value: string) => unknown),
+};
+
+/** A read statement run by name on the pool: rows as arrays, in the order of the statement's columns. */
+export type NamedRead = (values: readonly unknown[]) => Promise<unknown[][]>;
+
+/**
+ * For the hottest reads (the catalog): the statement is parsed once per connection (a named statement) and each
+ * call goes straight to the pool, without an ORM layer per call; its values read as Drizzle's columns read them.
+ * Errors are pg's own (db/errors.ts reads both those and Drizzle's wrapped ones).
+ */
+export function namedRead(pool: pg.Pool, name: string, text: string): NamedRead {
+  const config: pg.QueryArrayConfig = { name, text, rowMode: 'array', types: readTypes };
+  return async (values) => (await pool.query<unknown[]>(config, values as unknown[])).rows;
+}
+
 /** How long one request may hold the database; see README "Bounded database work". */
 export interface DbLimits {
   /** Server-side limit per statement (statement_timeout). */

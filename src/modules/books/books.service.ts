@@ -2,8 +2,9 @@ import { allowLongStatements } from '../../db/client.js';
 import { isForeignKeyViolation, isUniqueViolation } from '../../db/errors.js';
 import type { Deps } from '../../deps.js';
 import * as repo from './books.repository.js';
-import { roundHalfEvenRatio, searchTokens } from './books.rules.js';
+import { searchTokens } from './books.rules.js';
 import {
+  toBookDetailResponse,
   toBookResponse,
   type BookCreateBody,
   type BookDetailResponse,
@@ -43,7 +44,7 @@ function toPatch(body: BookUpdateBody): repo.BookPatch {
   return patch;
 }
 
-export function createBooksService({ db, config }: Pick<Deps, 'db' | 'config'>) {
+export function createBooksService({ db, pool, config }: Pick<Deps, 'db' | 'pool' | 'config'>) {
   return {
     async listBooks(query: BookListQuery) {
       let tokens: string[] | undefined;
@@ -57,7 +58,7 @@ export function createBooksService({ db, config }: Pick<Deps, 'db' | 'config'>) 
           direction = 'asc';
         }
       }
-      const { rows, total } = await repo.searchBooks(db, {
+      const { rows, total } = await repo.searchBooks(pool, {
         searchTokens: tokens,
         genreId: query.genre_id,
         author: query.author,
@@ -72,14 +73,9 @@ export function createBooksService({ db, config }: Pick<Deps, 'db' | 'config'>) 
     },
 
     async getBook(bookId: number): Promise<BookDetailResponse> {
-      const row = await repo.findBookWithRatings(db, bookId);
+      const row = await repo.findBookWithRatings(pool, bookId);
       if (!row) throw bookNotFound();
-      return {
-        ...toBookResponse(row),
-        avg_rating: row.reviewCount === 0 ? null : roundHalfEvenRatio(row.ratingSum, row.reviewCount, 1),
-        review_count: row.reviewCount,
-        in_stock: row.stockQuantity > 0,
-      };
+      return toBookDetailResponse(row);
     },
 
     async createBook(body: BookCreateBody): Promise<BookResponse> {

@@ -1,0 +1,55 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase } from '../../test/helpers.js';
+import { createPool, namedRead } from './client.js';
+
+let database: Awaited<ReturnType<typeof createTestDatabase>>;
+let pool: ReturnType<typeof createPool>;
+beforeAll(async () => {
+  database = await createTestDatabase();
+  pool = createPool(database.url, 2, {
+    statementTimeoutMs: 2000,
+    lockTimeoutMs: 1000,
+    connectTimeoutMs: 2000,
+  });
+});
+afterAll(async () => {
+  await pool.end();
+  await database.drop();
+});
+
+describe('namedRead', () => {
+  it('reads values as Drizzle columns read them: dates and timestamps as text, numerics as text, bigints as numbers', async () => {
+    const run = namedRead(
+      pool,
+      'client_test_types',
+      `SELECT $1::date AS d, $2::timestamptz AS ts, $3::timestamp AS t, $4::numeric(10, 2) AS price,
+              $5::bigint AS n, $6::int AS i, $7::text AS s, NULL::int AS missing`,
+    );
+    const rows = await run([
+      '2024-05-01',
+      '2024-05-01 12:34:56.123456+00',
+      '2024-05-01 12:34:56',
+      '12.50',
+      '7',
+      3,
+      'x',
+    ]);
+    expect(rows).toEqual([
+      ['2024-05-01', '2024-05-01 12:34:56.123456+00', '2024-05-01 12:34:56', '12.50', 7, 3, 'x', null],
+    ]);
+  });
+
+  it('runs as a named statement, parsed once per connection', async () => {
+    const single = createPool(database.url, 1);
+    try {
+      const run = namedRead(single, 'client_test_named', 'SELECT $1::int + 1');
+      for (let i = 0; i < 4; i++) expect(await run([i])).toEqual([[i + 1]]);
+      const { rows } = await single.query<{ n: number }>(
+        "SELECT count(*)::int AS n FROM pg_prepared_statements WHERE name = 'client_test_named'",
+      );
+      expect(rows[0]!.n).toBe(1);
+    } finally {
+      await single.end();
+    }
+  });
+});
