@@ -1,11 +1,16 @@
-import cors from '@fastify/cors';
-import Fastify, { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Deps } from './deps.js';
 import { BODY_LIMIT, bodyParsers } from './http/body-parsers.js';
 import { docs } from './http/docs.js';
 import { errorHandler, sendError } from './http/error-handler.js';
-import { observability, requestIdFrom } from './http/metrics.js';
+import { corsPolicy } from './http/cors.js';
+import { requestDurations, requestIdFrom } from './http/metrics.js';
 import { rateLimits } from './http/rate-limit.js';
 import { routes } from './http/routes.js';
 import { securityHeaders } from './http/security-headers.js';
@@ -13,6 +18,12 @@ import { serializerCompiler } from './http/serializer.js';
 import { validatorCompiler } from './http/validation.js';
 import { maskUrl } from './lib/logger.js';
 import { createServices, type Services } from './services.js';
+
+/** Whether a logger writes at this level (pino's check; a logger without one writes everything). */
+function levelEnabled(log: FastifyBaseLogger, level: 'info' | 'error'): boolean {
+  const check = (log as Partial<{ isLevelEnabled(level: string): boolean }>).isLevelEnabled;
+  return check === undefined || check.call(log, level);
+}
 
 /** Starlette's query parsing: a repeated parameter keeps its last value. */
 function parseQuery(raw: string): Record<string, string> {
@@ -78,19 +89,25 @@ export async function buildApp(deps: Deps, services: Services = createServices(d
   }).withTypeProvider<ZodTypeProvider>();
   app.server.maxConnections = config.HTTP_MAX_CONNECTIONS;
   app.server.maxHeadersCount = 100;
-  // One log line per request, on its response (request.log carries the reqId); the stream ticket stays masked.
+  // One onResponse hook per request: its log line (request.log carries the reqId; the stream ticket stays masked),
+  // built only when its level is enabled, and its observation in the duration histogram.
+  const observeDuration = requestDurations(deps.metrics);
   app.addHook('onResponse', (request, reply, done) => {
-    const url = maskUrl(request.url);
-    const ms = Math.round(reply.elapsedTime * 10) / 10;
-    const line = { method: request.method, url, statusCode: reply.statusCode, responseTime: ms };
-    const msg = `${request.method} ${url} ${reply.statusCode} ${ms}ms`;
-    if (reply.statusCode >= 500) request.log.error(line, msg);
-    else request.log.info(line, msg);
+    const statusCode = reply.statusCode;
+    const ms = reply.elapsedTime;
+    const level = statusCode >= 500 ? 'error' : 'info';
+    if (levelEnabled(request.log, level)) {
+      const url = maskUrl(request.url);
+      const responseTime = Math.round(ms * 10) / 10;
+      request.log[level](
+        { method: request.method, url, statusCode, responseTime },
+        `${request.method} ${url} ${statusCode} ${responseTime}ms`,
+      );
+    }
+    observeDuration(request.method, request.routeOptions.url, statusCode, ms);
     done();
   });
 
-  app.addHook('onRequest', securityHeaders({ https: config.PUBLIC_BASE_URL.startsWith('https:') }));
-  await app.register(observability, { metrics: deps.metrics });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
@@ -114,11 +131,20 @@ export async function buildApp(deps: Deps, services: Services = createServices(d
     if (route.url !== '*') routeIndex.add(route.method, route.url);
   });
 
-  // Before CORS and every route: a trailing slash on a known path is redirected (307, absolute URL, query kept),
-  // and an OPTIONS that is not a CORS preflight is answered as any other unsupported method.
-  // Callback-style hooks, and a path that ends in no slash costs one character comparison.
+  // One onRequest hook before every route, not found and error answer: the security headers, the request id, then
+  // a trailing slash on a known path is redirected (307, absolute URL, query kept), an OPTIONS that is not a CORS
+  // preflight is answered as any other unsupported method, then CORS (which answers preflights itself).
+  // Callback-style, and a path that ends in no slash costs one character comparison.
+  const headersFor = securityHeaders({ https: config.PUBLIC_BASE_URL.startsWith('https:') });
+  const cors = corsPolicy({
+    origins: config.ALLOWED_ORIGINS,
+    methods: ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'],
+    allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key'],
+  });
   app.addHook('onRequest', (request, reply, done) => {
     const url = request.url;
+    void reply.headers(headersFor(url));
+    void reply.header('x-request-id', request.id);
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);
     if (path.length > 1 && path.endsWith('/')) {
@@ -136,20 +162,11 @@ export async function buildApp(deps: Deps, services: Services = createServices(d
       void answerUnrouted(request, reply);
       return;
     }
+    if (cors(request, reply)) return;
     done();
   });
-  // CORS headers only for requests that carry an Origin (the plugin would add allow-credentials to every answer).
-  app.addHook('onSend', (request, reply, payload, done) => {
-    if (request.headers.origin === undefined) reply.removeHeader('access-control-allow-credentials');
-    done(null, payload);
-  });
-
-  await app.register(cors, {
-    origin: config.ALLOWED_ORIGINS,
-    credentials: true,
-    methods: ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'],
-    allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key'],
-  });
+  // Preflights are answered by the hook; the route makes every path routable under OPTIONS.
+  app.options('*', { schema: { hide: true } }, (_request, reply) => reply.callNotFound());
 
   await app.register(rateLimits, { deps });
 

@@ -1,7 +1,5 @@
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import type { FastifyPluginCallback } from 'fastify';
-import fp from 'fastify-plugin';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { RouteContext } from './route-context.js';
 import type { Config } from '../config.js';
@@ -29,34 +27,23 @@ export const metricsMounted = (config: Pick<Config, 'METRICS_TOKEN' | 'isProduct
   config.METRICS_TOKEN !== undefined || !config.isProduction;
 
 /**
- * Request ids on every answer and the request duration histogram. Not encapsulated
- * (fastify-plugin), so its hooks see every route, the not-found handler and errors.
+ * The request duration histogram's observer, called once per response by the app's onResponse hook with Fastify's
+ * own timing (reply.elapsedTime). The route label is the pattern (`/books/:book_id`), never the raw URL; unrouted
+ * requests share one label. Each (method, route, status) series is bound once.
  */
-const plugin: FastifyPluginCallback<{ metrics: Metrics }> = (app, { metrics }, done) => {
-  app.addHook('onRequest', (request, reply, done) => {
-    void reply.header('x-request-id', request.id);
-    done();
-  });
-
-  // One observe per response; Fastify already timed the request (reply.elapsedTime, from its own hrtime).
-  // The route label is the pattern (`/books/:book_id`), never the raw URL; unrouted requests share one label.
-  const duration = metrics.httpRequestDuration;
-  app.addHook('onResponse', (request, reply, done) => {
-    duration.observe(
-      {
-        method: request.method,
-        route: request.routeOptions.url ?? 'unmatched',
-        status_code: reply.statusCode,
-      },
-      reply.elapsedTime / 1000,
-    );
-    done();
-  });
-
-  done();
-};
-
-export const observability = fp(plugin, { name: 'observability' });
+export function requestDurations(metrics: Pick<Metrics, 'httpRequestDuration'>) {
+  const histogram = metrics.httpRequestDuration;
+  const series = new Map<string, { observe(seconds: number): void }>();
+  return (method: string, route: string | undefined, statusCode: number, elapsedMs: number) => {
+    const key = `${statusCode} ${method} ${route ?? ''}`;
+    let child = series.get(key);
+    if (child === undefined) {
+      child = histogram.labels({ method, route: route ?? 'unmatched', status_code: statusCode });
+      series.set(key, child);
+    }
+    child.observe(elapsedMs / 1000);
+  };
+}
 
 /** `GET /metrics` (Prometheus text format), not in the OpenAPI document. */
 export const metricsRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, { deps }) => {
