@@ -16,7 +16,7 @@ import { routes } from './http/routes.js';
 import { securityHeaders } from './http/security-headers.js';
 import { serializerCompiler } from './http/serializer.js';
 import { validatorCompiler } from './http/validation.js';
-import { maskUrl } from './lib/logger.js';
+import { maskUrl, requestLoggerFactory } from './lib/logger.js';
 import { createServices, type Services } from './services.js';
 
 /** Whether a logger writes at this level (pino's check; a logger without one writes everything). */
@@ -64,6 +64,8 @@ export async function buildApp(deps: Deps, services: Services = createServices(d
     loggerInstance: deps.log,
     // One line per request instead of Fastify's two (see the onResponse hook below).
     logController: new LogController({ disableRequestLogging: true }),
+    // request.log becomes pino's child (with the reqId) only when the request logs something.
+    childLoggerFactory: requestLoggerFactory,
     bodyLimit: BODY_LIMIT,
     requestIdHeader: false,
     genReqId: requestIdFrom,

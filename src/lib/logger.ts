@@ -1,4 +1,5 @@
-import { pino, type DestinationStream, type Logger } from 'pino';
+import type { FastifyBaseLogger } from 'fastify';
+import { pino, type ChildLoggerOptions, type DestinationStream, type Logger } from 'pino';
 import pretty from 'pino-pretty';
 import type { Config } from '../config.js';
 
@@ -50,4 +51,82 @@ export function createLogger(
     return pino(options, stream);
   }
   return destination ? pino(options, destination) : pino(options);
+}
+
+type LogFn = (...args: unknown[]) => void;
+type Level = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+
+/**
+ * A request's logger (Fastify's childLoggerFactory): the pino child with the request id binding is made only when
+ * the request logs something at an enabled level. Making one for every request cost ~2.5 µs (bindings stringified
+ * through the redaction, every level method rebound), and most requests log nothing below the request line.
+ */
+export class RequestLogger {
+  #child: Logger | undefined;
+
+  constructor(
+    private readonly parent: Logger,
+    private readonly bindings: Record<string, unknown>,
+  ) {}
+
+  /** The pino child itself (made on first use). */
+  get logger(): Logger {
+    return (this.#child ??= this.parent.child(this.bindings));
+  }
+
+  get level(): string {
+    return (this.#child ?? this.parent).level;
+  }
+
+  set level(level: string) {
+    this.logger.level = level;
+  }
+
+  isLevelEnabled(level: string): boolean {
+    return (this.#child ?? this.parent).isLevelEnabled(level);
+  }
+
+  #log(level: Level, args: unknown[]) {
+    if (!this.isLevelEnabled(level)) return;
+    const logger = this.logger;
+    (logger[level] as LogFn).apply(logger, args);
+  }
+
+  fatal(...args: unknown[]) {
+    this.#log('fatal', args);
+  }
+  error(...args: unknown[]) {
+    this.#log('error', args);
+  }
+  warn(...args: unknown[]) {
+    this.#log('warn', args);
+  }
+  info(...args: unknown[]) {
+    this.#log('info', args);
+  }
+  debug(...args: unknown[]) {
+    this.#log('debug', args);
+  }
+  trace(...args: unknown[]) {
+    this.#log('trace', args);
+  }
+  silent() {}
+
+  child(bindings: Record<string, unknown>, options?: object): Logger {
+    return this.logger.child(bindings, options);
+  }
+}
+
+/**
+ * Fastify's childLoggerFactory: a lazy RequestLogger, or pino's child at once when the route sets its own log
+ * level or serializers.
+ */
+export function requestLoggerFactory(
+  logger: FastifyBaseLogger,
+  bindings: Record<string, unknown>,
+  options: ChildLoggerOptions,
+): FastifyBaseLogger {
+  if (options.level !== undefined || options.serializers !== undefined)
+    return logger.child(bindings, options);
+  return new RequestLogger(logger as Logger, bindings) as unknown as FastifyBaseLogger;
 }
