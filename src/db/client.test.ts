@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../test/helpers.js';
-import { createPool, namedRead } from './client.js';
+import { createDbProxy } from '../../test/db-proxy.js';
+import { createPool, namedRead, READ_DEADLINE_MARGIN_MS } from './client.js';
 
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
 let pool: ReturnType<typeof createPool>;
@@ -50,6 +51,41 @@ describe('namedRead', () => {
       expect(rows[0]!.n).toBe(1);
     } finally {
       await single.end();
+    }
+  });
+});
+
+describe('read deadline', () => {
+  it('cuts a frozen query at its own deadline, also when the watchdog was armed by an earlier query', async () => {
+    const proxy = createDbProxy(new URL(database.url));
+    await proxy.open();
+    const statementTimeoutMs = 300;
+    const deadline = statementTimeoutMs + READ_DEADLINE_MARGIN_MS;
+    const bounded = createPool(proxy.url(), 1, {
+      statementTimeoutMs,
+      lockTimeoutMs: 200,
+      connectTimeoutMs: 2000,
+    });
+    try {
+      // Arms the watchdog for `deadline` from now; the frozen query below is sent well within that time.
+      await bounded.query('SELECT 1');
+      const wait = deadline * 0.6;
+      await new Promise((r) => setTimeout(r, wait));
+      proxy.freeze();
+      const started = performance.now();
+      const failed = await bounded.query('SELECT 2').then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      const ms = performance.now() - started;
+      expect(String(failed)).toMatch(/Connection terminated/);
+      // Not when the first watchdog fired (deadline - wait after the send), but at the query's own deadline.
+      expect(ms).toBeGreaterThanOrEqual(deadline - 20);
+      expect(ms).toBeLessThan(deadline + 700);
+    } finally {
+      proxy.thaw();
+      await bounded.end();
+      await proxy.cut();
     }
   });
 });
