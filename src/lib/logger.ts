@@ -53,7 +53,6 @@ export function createLogger(
   return destination ? pino(options, destination) : pino(options);
 }
 
-type LogFn = (...args: unknown[]) => void;
 type Level = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
 
 /**
@@ -89,7 +88,7 @@ export class RequestLogger {
   #log(level: Level, args: unknown[]) {
     if (!this.isLevelEnabled(level)) return;
     const logger = this.logger;
-    (logger[level] as LogFn).apply(logger, args);
+    logger[level].call(logger, ...(args as [string]));
   }
 
   fatal(...args: unknown[]) {
@@ -128,5 +127,5 @@ export function requestLoggerFactory(
 ): FastifyBaseLogger {
   if (options.level !== undefined || options.serializers !== undefined)
     return logger.child(bindings, options);
-  return new RequestLogger(logger as Logger, bindings) as unknown as FastifyBaseLogger;
+  return new RequestLogger(logger as Logger, bindings);
 }
