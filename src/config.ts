@@ -134,6 +134,9 @@ const envSchema = z.object({
   WORKER: z.enum(['embedded', 'off']).default('embedded'),
   WORKER_CONCURRENCY: int(10, 1, 100),
   WORKER_LOCAL_QUEUE: int(0, 0, 10_000),
+  WORKER_HEARTBEAT_INTERVAL_MS: int(15_000, 100, 600_000),
+  WORKER_HEARTBEAT_TIMEOUT_MS: int(60_000, 500, 3_600_000),
+  SHUTDOWN_TIMEOUT_MS: int(10_000, 0, 600_000),
   TRUST_PROXY: trustedProxies,
   AUTH_RATE_LIMIT_PER_MINUTE: int(30, 1, 1_000_000),
   REGISTER_RATE_LIMIT_PER_HOUR: int(10, 1, 1_000_000),
@@ -214,6 +217,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   if (e.HTTP_HEADERS_TIMEOUT_MS > e.HTTP_REQUEST_TIMEOUT_MS) {
     problems.push('HTTP_HEADERS_TIMEOUT_MS: must not exceed HTTP_REQUEST_TIMEOUT_MS');
+  }
+  if (e.WORKER_HEARTBEAT_TIMEOUT_MS < 3 * e.WORKER_HEARTBEAT_INTERVAL_MS) {
+    problems.push('WORKER_HEARTBEAT_TIMEOUT_MS: must be at least 3 times WORKER_HEARTBEAT_INTERVAL_MS');
   }
   if (problems.length > 0) throw new ConfigError(problems);
 

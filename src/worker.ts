@@ -1,12 +1,18 @@
 import { runningEmbeddedUrl } from './db/database.js';
 import { migrateDatabase } from './db/migrate.js';
-import { closeDeps, createDeps } from './deps.js';
-import { startWorker } from './jobs/queue.js';
+import { createDeps } from './deps.js';
+import { startWorker, workerOptions } from './jobs/queue.js';
 import { cronItems, taskList } from './jobs/tasks.js';
 import { removeEmbeddedPostgresSignalHandlers } from './db/embedded.js';
 import { configFromEnvironment } from './lib/env.js';
 import { createLogger } from './lib/logger.js';
-import { markShuttingDown } from './lib/shutdown.js';
+import {
+  createShutdown,
+  hardShutdownTimeoutMs,
+  processSteps,
+  shutDownOnSignals,
+  shutDownWhenWorkerStops,
+} from './lib/shutdown.js';
 import { parseCommandLine } from './cli/args.js';
 
 parseCommandLine({
@@ -29,50 +35,19 @@ async function main() {
   }
   if (config.MIGRATE_ON_START) await migrateDatabase(url);
   const deps = createDeps(config, log, url);
-  const runner = await startWorker(deps.pool, taskList(deps), log, {
-    concurrency: config.WORKER_CONCURRENCY,
-    localQueueSize: config.WORKER_LOCAL_QUEUE,
-    cronItems,
-  });
-  deps.metrics.observeWorker(runner);
-  log.info({ concurrency: config.WORKER_CONCURRENCY }, 'worker started');
+  const worker = await startWorker(deps.pool, taskList(deps), log, workerOptions(config, cronItems));
+  deps.metrics.observeWorker(worker);
+  log.info({ concurrency: config.WORKER_CONCURRENCY, workerId: worker.workerId }, 'worker started');
 
-  let closing = false;
-  const shutdown = async (signal: string) => {
-    if (closing) return;
-    closing = true;
-    markShuttingDown();
-    log.info({ signal }, 'worker shutting down');
-    setTimeout(() => {
-      log.error('graceful shutdown timed out');
-      process.exit(1);
-    }, 20_000).unref();
-    try {
-      await runner.stop();
-      await closeDeps(deps);
-      process.exit(0);
-    } catch (err) {
-      log.error({ err }, 'error during shutdown');
-      process.exit(1);
-    }
-  };
+  const shutdown = createShutdown({
+    log,
+    drainTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    steps: processSteps({ config, deps, worker }),
+    hardTimeoutMs: hardShutdownTimeoutMs(config),
+  });
   removeEmbeddedPostgresSignalHandlers();
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  // Started by npm (npm run worker), which does not pass SIGTERM on: stop gracefully once npm is gone.
-  if (process.env.npm_lifecycle_event !== undefined) {
-    const parent = process.ppid;
-    setInterval(() => {
-      if (process.ppid !== parent) void shutdown('parent-exited');
-    }, 250).unref();
-  }
-  await runner.promise;
-  if (!closing) {
-    // graphile-worker stopped on its own: exit so that a supervisor restarts the worker.
-    log.fatal('worker stopped unexpectedly');
-    await closeDeps(deps).catch(() => {});
-    process.exit(1);
-  }
+  shutDownOnSignals(shutdown);
+  shutDownWhenWorkerStops(worker, log, shutdown);
 }
 
 main().catch((err: unknown) => {

@@ -25,7 +25,7 @@ afterAll(async () => {
 });
 
 /** A worker process (src/worker.ts, as `npm run worker` starts it) whose envelope sender names it. */
-function startWorkerProcess(name: string) {
+function startWorkerProcess(name: string, env: NodeJS.ProcessEnv = {}) {
   let output = '';
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], {
     env: {
@@ -35,6 +35,7 @@ function startWorkerProcess(name: string) {
       MAIL_FROM: `${name}@bookstore.test`,
       DATA_DIR: mkdtempSync(path.join(tmpdir(), 'bookstore-restock-worker-')),
       LOG_LEVEL: 'info',
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -84,6 +85,16 @@ const recorded = async (bookId: number) =>
       WHERE cause IN (SELECT 'restock:' || id || ':' || wave_id FROM pre_bookings WHERE book_id = ${bookId})`)
   ).rows[0]!.n;
 
+/** Short heartbeats, so that a dead worker is found in seconds. */
+const FAST_HEARTBEAT = { WORKER_HEARTBEAT_INTERVAL_MS: '250', WORKER_HEARTBEAT_TIMEOUT_MS: '2000' };
+
+/** The workers holding job locks now. */
+const lockedBy = async () =>
+  (
+    await t.deps.db.execute<{ id: string }>(sql`
+      SELECT DISTINCT locked_by AS id FROM graphile_worker.jobs WHERE locked_by IS NOT NULL ORDER BY 1`)
+  ).rows.map((r) => r.id);
+
 const queued = async () =>
   (await t.deps.db.execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM graphile_worker.jobs`)).rows[0]!
     .n;
@@ -99,10 +110,10 @@ function deliveries(prefix: string) {
 }
 
 describe('restock e-mail workers', () => {
-  it('resends nothing the relay accepted when a worker is killed (SIGKILL) mid-batch and another takes over', async () => {
+  it('releases the jobs of a worker killed (SIGKILL) mid-batch within seconds, and resends nothing the relay accepted', async () => {
     const size = 600;
     const { book, prefix } = await waitingReaders(size);
-    const first = startWorkerProcess('first');
+    const first = startWorkerProcess('first', FAST_HEARTBEAT);
     expect((await restock(book.id)).statusCode).toBe(200);
 
     await until('the first e-mails', () => deliveries(prefix).total >= 150);
@@ -116,18 +127,21 @@ describe('restock e-mail workers', () => {
     const acceptedBeforeKill = deliveries(prefix).total;
     expect(acceptedBeforeKill).toBeLessThan(size);
     first.child.kill('SIGKILL');
+    const killedAt = Date.now();
     expect((await first.exited).signal).toBe('SIGKILL');
     sink.dropHeld();
     sink.state.holding = false;
-    // The dead worker's job locks are released, as a restart does for a worker known to be gone.
-    const dead = await t.deps.db.execute<{ n: number }>(sql`
-      WITH d AS (SELECT array_agg(DISTINCT locked_by) AS ids FROM graphile_worker.jobs WHERE locked_by IS NOT NULL)
-      SELECT coalesce(cardinality(ids), 0)::int AS n, graphile_worker.force_unlock_workers(ids) FROM d`);
-    expect(dead.rows[0]!.n).toBe(1);
+    // Its jobs stay locked by the dead process (graphile-worker alone would wait 4 hours) ...
+    expect(await lockedBy()).toHaveLength(1);
 
-    const second = startWorkerProcess('second');
+    // ... until the sweeper of another worker finds its heartbeat older than the timeout and unlocks them.
+    const second = startWorkerProcess('second', FAST_HEARTBEAT);
     await until('every e-mail', () => deliveries(prefix).perRecipient.size === size);
     await until('the queue to drain', async () => (await queued()) === 0);
+    const recoveredMs = Date.now() - killedAt;
+    console.log(`SIGKILL to every e-mail delivered: ${recoveredMs} ms (heartbeat timeout 2000 ms)`);
+    expect(recoveredMs).toBeLessThan(30_000);
+    expect(second.output()).toContain('released the jobs of workers without a heartbeat');
 
     const { total, perRecipient, bySender } = deliveries(prefix);
     expect(total).toBe(size);
@@ -138,6 +152,47 @@ describe('restock e-mail workers', () => {
     second.child.kill('SIGTERM');
     expect((await second.exited).code).toBe(0);
   }, 120_000);
+
+  it('never declares a slow but alive worker dead, and a second run of its unlocked jobs sends none of its e-mails', async () => {
+    const size = 400;
+    const { book, prefix } = await waitingReaders(size);
+    const slow = startWorkerProcess('slow', FAST_HEARTBEAT);
+    await until('the slow worker to start', () => slow.output().includes('worker started'));
+    // The relay holds every message: the slow worker's batches wait for answers far longer than the timeout.
+    sink.state.holding = true;
+    expect((await restock(book.id)).statusCode).toBe(200);
+    await until('the batches to be under way', () => sink.heldCount() > 0);
+    const [slowId] = await lockedBy();
+    expect(slowId).toBeDefined();
+
+    const other = startWorkerProcess('other', FAST_HEARTBEAT);
+    await until('the other worker to start', () => other.output().includes('worker started'));
+    // Three heartbeat timeouts later the other worker's sweeper has run many times: the slow one is alive.
+    await new Promise((r) => setTimeout(r, 6_000));
+    expect(await lockedBy()).toEqual([slowId]);
+    expect(other.output()).not.toContain('released the jobs of workers without a heartbeat');
+
+    // Its jobs are unlocked anyway (an operator's force_unlock_workers, a lock expiry): the other worker runs
+    // them again while the slow one is still sending, and finds every cause claimed.
+    await t.deps.db.execute(sql`SELECT graphile_worker.force_unlock_workers(ARRAY[${slowId}]::text[])`);
+    await until('the other worker to take the jobs', async () =>
+      (await lockedBy()).some((id) => id !== slowId),
+    );
+    await new Promise((r) => setTimeout(r, 1_000));
+    sink.state.holding = false;
+    sink.releaseHeld();
+
+    await until('every e-mail', () => deliveries(prefix).perRecipient.size === size, 90_000);
+    await until('the queue to drain', async () => (await queued()) === 0, 90_000);
+    const { total, perRecipient, bySender } = deliveries(prefix);
+    expect(total).toBe(size);
+    expect([...perRecipient.values()].every((n) => n === 1)).toBe(true);
+    expect(bySender.get('slow@bookstore.test')).toBe(size);
+    expect(bySender.get('other@bookstore.test') ?? 0).toBe(0);
+    expect(await recorded(book.id)).toBe(size);
+    for (const w of [slow, other]) w.child.kill('SIGTERM');
+    for (const w of [slow, other]) expect((await w.exited).code).toBe(0);
+  }, 150_000);
 
   it('delivers every e-mail of a broadcast exactly once with two worker processes sharing its batches', async () => {
     const size = 2000;

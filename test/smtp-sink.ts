@@ -98,6 +98,10 @@ export async function startSmtpSink(port = 0, opts: { parse?: boolean } = {}) {
     state,
     /** Messages read while holding and not answered yet. */
     heldCount: () => held.length,
+    /** Accepts the held messages now (a slow relay that finally answers). */
+    releaseHeld() {
+      for (const accept of held.splice(0)) accept();
+    },
     /** Forgets the held messages without answering them: none of them is accepted. */
     dropHeld() {
       held = [];

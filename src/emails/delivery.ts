@@ -1,7 +1,54 @@
-import { eq } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
 import type { Deps } from '../deps.js';
-import { emailDeliveries } from './emails.table.js';
+import { deliveryGuard, type DeliveryGuard } from '../jobs/liveness.js';
+import { emailClaims, emailDeliveries } from './emails.table.js';
 import type { OutgoingEmail } from './message.js';
+
+/** A cause claimed by another live worker (a second run of the same job at once): retried later, not sent now. */
+export class ClaimedElsewhereError extends Error {
+  constructor(count: number) {
+    super(`${count} e-mail(s) are being sent by another worker; retried later`);
+  }
+}
+
+/**
+ * Claims the causes for this worker (src/jobs/liveness.ts): returns those it may send. A claim is inserted only
+ * where none exists; then, in a statement of its own (a snapshot taken after the claim committed), the causes
+ * already recorded are dropped. A worker records a cause before it frees the claim, so a cause is either still
+ * claimed (the insert skips it) or already recorded (the second statement sees it): never sent twice by two
+ * runs at once.
+ */
+async function claimCauses(db: Db, guard: DeliveryGuard, causes: string[]): Promise<Set<string>> {
+  if (causes.length === 0) return new Set();
+  const claimed = await db.execute<{ cause: string }>(sql`
+    INSERT INTO ${emailClaims} (cause, worker_id)
+    SELECT c, ${guard.workerId} FROM unnest(${sql.param(causes)}::text[]) AS t(c)
+    ON CONFLICT (cause) DO NOTHING RETURNING cause`);
+  const mine = claimed.rows.map((r) => r.cause);
+  if (mine.length === 0) return new Set();
+  const recorded = await db
+    .select({ cause: emailDeliveries.cause })
+    .from(emailDeliveries)
+    .where(inArray(emailDeliveries.cause, mine));
+  const done = new Set(recorded.map((r) => r.cause));
+  if (done.size > 0) await releaseClaims(db, guard, [...done]);
+  return new Set(mine.filter((c) => !done.has(c)));
+}
+
+async function releaseClaims(db: Db, guard: DeliveryGuard, causes: string[]): Promise<void> {
+  if (causes.length === 0) return;
+  await db
+    .delete(emailClaims)
+    .where(and(eq(emailClaims.workerId, guard.workerId), inArray(emailClaims.cause, causes)));
+}
+
+/** Thrown instead of sending when this worker's heartbeat lease ran out (it may be declared dead any moment). */
+export class LeaseLostError extends Error {
+  constructor() {
+    super('this worker has not refreshed its heartbeat lately: it sends nothing more; retried later');
+  }
+}
 
 export type DeliveryOutcome = 'sent' | 'already-sent' | 'skipped';
 
@@ -19,6 +66,33 @@ export async function deliverEmail(
   cause: string,
   compose: () => Promise<OutgoingEmail | null>,
 ): Promise<DeliveryOutcome> {
+  const guard = deliveryGuard();
+  if (!guard) return deliverUnguarded(deps, cause, compose);
+  const mine = await claimCauses(deps.db, guard, [cause]);
+  if (!mine.has(cause)) {
+    const [recorded] = await deps.db
+      .select({ cause: emailDeliveries.cause })
+      .from(emailDeliveries)
+      .where(eq(emailDeliveries.cause, cause));
+    if (recorded) {
+      deps.log.info({ cause }, 'e-mail already delivered; not sending again');
+      return 'already-sent';
+    }
+    throw new ClaimedElsewhereError(1);
+  }
+  try {
+    return await deliverUnguarded(deps, cause, compose, guard);
+  } finally {
+    await releaseClaims(deps.db, guard, [cause]);
+  }
+}
+
+async function deliverUnguarded(
+  deps: Pick<Deps, 'db' | 'mailer' | 'log'> & Partial<Pick<Deps, 'metrics'>>,
+  cause: string,
+  compose: () => Promise<OutgoingEmail | null>,
+  guard?: DeliveryGuard,
+): Promise<DeliveryOutcome> {
   const done = await deps.db
     .select({ cause: emailDeliveries.cause })
     .from(emailDeliveries)
@@ -32,6 +106,7 @@ export async function deliverEmail(
     deps.log.info({ cause }, 'e-mail no longer applicable; nothing sent');
     return 'skipped';
   }
+  if (guard && !guard.mayDeliver()) throw new LeaseLostError();
   let messageId: string;
   try {
     ({ messageId } = await deps.mailer.send(message));
@@ -81,6 +156,50 @@ const LEDGER_RETRIES_MS = [100, 500, 2000];
  * again later for what is left.
  */
 export async function deliverBatch(
+  deps: Pick<Deps, 'db' | 'pool' | 'log'> & Partial<Pick<Deps, 'metrics'>>,
+  opts: {
+    messages: BatchMessage[];
+    subject: string;
+    send: (message: BatchMessage) => Promise<unknown>;
+    parallelism: number;
+    signal?: AbortSignal;
+  },
+): Promise<BatchOutcome> {
+  const guard = deliveryGuard();
+  if (!guard) return sendBatch(deps, opts);
+  // One claim statement for the whole batch; causes claimed by another live run are left to it.
+  const mine = await claimCauses(
+    deps.db,
+    guard,
+    opts.messages.map((m) => m.cause),
+  );
+  const elsewhere = opts.messages.length - mine.size;
+  try {
+    const outcome = await sendBatch(
+      deps,
+      { ...opts, messages: opts.messages.filter((m) => mine.has(m.cause)) },
+      guard,
+    );
+    // Some were neither recorded nor ours: another run holds them; if it dies, the retry of this job sends them.
+    if (elsewhere > 0) {
+      const left = await deps.db
+        .select({ cause: emailDeliveries.cause })
+        .from(emailDeliveries)
+        .where(
+          inArray(
+            emailDeliveries.cause,
+            opts.messages.filter((m) => !mine.has(m.cause)).map((m) => m.cause),
+          ),
+        );
+      if (left.length < elsewhere) throw new ClaimedElsewhereError(elsewhere - left.length);
+    }
+    return outcome;
+  } finally {
+    await releaseClaims(deps.db, guard, [...mine]);
+  }
+}
+
+async function sendBatch(
   deps: Pick<Deps, 'pool' | 'log'> & Partial<Pick<Deps, 'metrics'>>,
   opts: {
     messages: BatchMessage[];
@@ -89,6 +208,7 @@ export async function deliverBatch(
     parallelism: number;
     signal?: AbortSignal;
   },
+  guard?: DeliveryGuard,
 ): Promise<BatchOutcome> {
   const accepted: BatchMessage[] = [];
   let writing: Promise<void> | undefined;
@@ -133,7 +253,11 @@ export async function deliverBatch(
   let sent = 0;
   let failed = 0;
   let sendError: unknown;
-  const stopped = () => sendError !== undefined || ledgerError !== undefined || opts.signal?.aborted === true;
+  let leaseLost = false;
+  const stopped = () => {
+    if (guard && !guard.mayDeliver()) leaseLost = true;
+    return sendError !== undefined || ledgerError !== undefined || opts.signal?.aborted === true || leaseLost;
+  };
   const lane = async () => {
     while (!stopped() && next < opts.messages.length) {
       const message = opts.messages[next++]!;
@@ -160,6 +284,7 @@ export async function deliverBatch(
   while (writing) await writing;
   if (ledgerError !== undefined) throw ledgerError;
   if (sendError !== undefined) throw sendError;
+  if (leaseLost) throw new LeaseLostError();
   if (next < opts.messages.length) {
     throw new Error(
       `batch interrupted after ${sent} of ${opts.messages.length} e-mails; the rest is sent on a re-run`,

@@ -1,9 +1,22 @@
 import { sql } from 'drizzle-orm';
-import { Logger, parseCronItems, run, type CronItem, type Runner, type TaskList } from 'graphile-worker';
+import { EventEmitter } from 'node:events';
+import {
+  Logger,
+  parseCronItems,
+  run,
+  type CronItem,
+  type JobHelpers,
+  type Runner,
+  type TaskList,
+  type WorkerEvents,
+  type WorkerPool,
+} from 'graphile-worker';
 import type pg from 'pg';
 import type { Logger as Pino } from 'pino';
 import { isConnectionTermination, isShuttingDown } from '../lib/shutdown.js';
+import type { Config } from '../config.js';
 import type { DbOrTx } from '../db/client.js';
+import { createLiveness, DEFAULT_LIVENESS, runWithDeliveryGuard, type LivenessOptions } from './liveness.js';
 
 export interface JobOptions {
   /** The cause of the job: a second job with the same key is not added while the first one exists. */
@@ -50,20 +63,63 @@ export function workerLogger(log: Pino): Logger {
   });
 }
 
+export interface Worker extends Runner {
+  /** graphile-worker's id of this worker pool: the `locked_by` of its jobs, the key of its heartbeat. */
+  workerId: string;
+  /**
+   * Stops taking jobs and waits up to `graceMs` for the running ones (a restock batch stops between messages at
+   * once); the jobs still running then are handed back (failed, so they are retried) and the worker stops.
+   */
+  shutdown(graceMs: number): Promise<void>;
+}
+
 export async function startWorker(
   pool: pg.Pool,
   taskList: TaskList,
   log: Pino,
-  opts: { concurrency: number; pollInterval?: number; localQueueSize?: number; cronItems?: CronItem[] },
-): Promise<Runner> {
+  opts: {
+    concurrency: number;
+    pollInterval?: number;
+    localQueueSize?: number;
+    cronItems?: CronItem[];
+    liveness?: LivenessOptions;
+  },
+): Promise<Worker> {
   const localQueueSize = opts.localQueueSize ?? 0;
-  return run({
+  const events: WorkerEvents = new EventEmitter();
+  let workerPool: WorkerPool | undefined;
+  events.once('pool:create', ({ workerPool: created }) => {
+    workerPool = created;
+  });
+  const liveness = createLiveness(pool, log, {
+    ...(opts.liveness ?? DEFAULT_LIVENESS),
+    // Its jobs were released to others: stop the pool (and so the process, which a supervisor restarts).
+    onDeclaredDead: () => {
+      Promise.resolve(workerPool?.gracefulShutdown('declared dead by another worker')).catch(() => {});
+    },
+  });
+  // Every handler runs with its worker's delivery guard: e-mails claim their cause under this worker's id.
+  const guarded: TaskList = Object.fromEntries(
+    Object.entries(taskList).flatMap(([name, task]) =>
+      task
+        ? [
+            [
+              name,
+              (payload: unknown, helpers: JobHelpers) =>
+                runWithDeliveryGuard(liveness.guard, () => task(payload, helpers)),
+            ],
+          ]
+        : [],
+    ),
+  );
+  const started = await run({
     pgPool: pool,
-    taskList,
+    taskList: guarded,
     concurrency: opts.concurrency,
     pollInterval: opts.pollInterval ?? 1000,
     noHandleSignals: true,
     logger: workerLogger(log),
+    events,
     ...(opts.cronItems && { parsedCronItems: parseCronItems(opts.cronItems) }),
     preset: {
       worker: {
@@ -76,6 +132,62 @@ export async function startWorker(
       },
     },
   });
+  if (!workerPool) throw new Error('graphile-worker did not report its worker pool');
+  const workers = workerPool;
+  // The pool may lock a job before this commits: a death in that instant leaves locks without a heartbeat, which
+  // the sweepers release once they are older than the timeout.
+  await liveness.register(workers.id);
+  let forced = false;
+  const stopped = started.promise.then(
+    () => liveness.stop({ clean: !forced }),
+    () => liveness.stop({ clean: false }),
+  );
+  return {
+    ...started,
+    workerId: workers.id,
+    async stop(reason?: string) {
+      await started.stop(reason);
+      await stopped.catch(() => {});
+    },
+    async shutdown(graceMs) {
+      const graceful = started.stop().then(
+        () => true,
+        () => true,
+      );
+      const inTime = await Promise.race([
+        graceful,
+        new Promise<false>((r) => setTimeout(() => r(false), graceMs).unref()),
+      ]);
+      if (!inTime) {
+        forced = true;
+        log.warn({ graceMs }, 'jobs still running at the deadline: handing them back');
+        await workers.forcefulShutdown('the process is shutting down');
+      }
+      await stopped.catch(() => {});
+    },
+  };
+}
+
+/** The worker of a process (npm start with WORKER=embedded, npm run worker) as configured. */
+export function workerOptions(
+  config: Pick<
+    Config,
+    | 'WORKER_CONCURRENCY'
+    | 'WORKER_LOCAL_QUEUE'
+    | 'WORKER_HEARTBEAT_INTERVAL_MS'
+    | 'WORKER_HEARTBEAT_TIMEOUT_MS'
+  >,
+  cronItems: CronItem[],
+) {
+  return {
+    concurrency: config.WORKER_CONCURRENCY,
+    localQueueSize: config.WORKER_LOCAL_QUEUE,
+    cronItems,
+    liveness: {
+      intervalMs: config.WORKER_HEARTBEAT_INTERVAL_MS,
+      timeoutMs: config.WORKER_HEARTBEAT_TIMEOUT_MS,
+    },
+  };
 }
 
 /**
