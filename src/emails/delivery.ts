@@ -58,6 +58,9 @@ export type DeliveryOutcome = 'sent' | 'already-sent' | 'skipped';
  * - `compose` returns null when there is nothing to send any more (e.g. the order was deleted);
  * - a failed send is logged with its reason and rethrown, so graphile-worker keeps the job, records its
  *   last_error and retries it with exponential backoff.
+ * - in a worker, the cause is claimed first (email_claims): a second run of the same job at once (its job
+ *   unlocked while this worker is alive) finds it claimed and is retried later instead of sending;
+ * - no send starts once the worker's heartbeat lease ran out (src/jobs/liveness.ts).
  * A crash between the SMTP acceptance and the record can still send twice; the Message-ID is the same
  * (derived from the cause), so the receiving side can tell.
  */
@@ -151,7 +154,11 @@ const LEDGER_RETRIES_MS = [100, 500, 2000];
  * recorded every message but those accepted since the start of the write in flight: those are the only ones a
  * re-run sends again (with the same Message-ID).
  *
- * A send that fails stops the batch from starting new ones; so does `signal` (a worker's graceful shutdown). The
+ * In a worker the batch first claims its causes in one statement (claimCauses): those another live run holds are
+ * left to it, and the job fails after sending its own, to be retried once that run recorded them or died.
+ *
+ * A send that fails stops the batch from starting new ones; so does `signal` (a worker's graceful shutdown), and so
+ * does the loss of the worker's heartbeat lease. The
  * messages in flight finish, everything accepted is recorded, and then the batch throws, so that the job is run
  * again later for what is left.
  */
