@@ -86,7 +86,7 @@ const recorded = async (bookId: number) =>
   ).rows[0]!.n;
 
 /** Short heartbeats, so that a dead worker is found in seconds. */
-const FAST_HEARTBEAT = { WORKER_HEARTBEAT_INTERVAL_MS: '250', WORKER_HEARTBEAT_TIMEOUT_MS: '2000' };
+const FAST_HEARTBEAT = { WORKER_HEARTBEAT_INTERVAL_MS: '300', WORKER_HEARTBEAT_TIMEOUT_MS: '3000' };
 
 /** The workers holding job locks now. */
 const lockedBy = async () =>
@@ -139,7 +139,7 @@ describe('restock e-mail workers', () => {
     await until('every e-mail', () => deliveries(prefix).perRecipient.size === size);
     await until('the queue to drain', async () => (await queued()) === 0);
     const recoveredMs = Date.now() - killedAt;
-    console.log(`SIGKILL to every e-mail delivered: ${recoveredMs} ms (heartbeat timeout 2000 ms)`);
+    console.log(`SIGKILL to every e-mail delivered: ${recoveredMs} ms (heartbeat timeout 3000 ms)`);
     expect(recoveredMs).toBeLessThan(30_000);
     expect(second.output()).toContain('released the jobs of workers without a heartbeat');
 
@@ -167,8 +167,8 @@ describe('restock e-mail workers', () => {
 
     const other = startWorkerProcess('other', FAST_HEARTBEAT);
     await until('the other worker to start', () => other.output().includes('worker started'));
-    // Three heartbeat timeouts later the other worker's sweeper has run many times: the slow one is alive.
-    await new Promise((r) => setTimeout(r, 6_000));
+    // Over two heartbeat timeouts later the other worker's sweeper has run many times: the slow one is alive.
+    await new Promise((r) => setTimeout(r, 7_000));
     expect(await lockedBy()).toEqual([slowId]);
     expect(other.output()).not.toContain('released the jobs of workers without a heartbeat');
 

@@ -66,18 +66,20 @@ describe('worker liveness', () => {
         failing ? Promise.reject(new Error('database unreachable')) : t.deps.pool.query(text, values),
     } as unknown as pg.Pool;
     const liveness = createLiveness(pool, pino({ level: 'silent' }), {
-      intervalMs: 100,
-      timeoutMs: 600,
+      intervalMs: 200,
+      timeoutMs: 3_000,
       onDeclaredDead: () => {},
     });
     await liveness.register('pool-liveness-test:lease');
     try {
-      await new Promise((r) => setTimeout(r, 500));
-      expect(liveness.guard.mayDeliver()).toBe(true); // refreshed every 100 ms
+      await new Promise((r) => setTimeout(r, 2_000)); // past the 1.5 s lease: refreshed every 200 ms
+      expect(liveness.guard.mayDeliver()).toBe(true);
       failing = true;
-      await until('the lease to run out', () => !liveness.guard.mayDeliver(), 2_000);
+      const failedAt = Date.now();
+      await until('the lease to run out', () => !liveness.guard.mayDeliver(), 5_000);
+      expect(Date.now() - failedAt).toBeLessThan(1_500 + 1_000);
       failing = false;
-      await until('the lease to come back', () => liveness.guard.mayDeliver(), 2_000);
+      await until('the lease to come back', () => liveness.guard.mayDeliver(), 5_000);
     } finally {
       await liveness.stop({ clean: true });
     }
@@ -90,7 +92,7 @@ describe('worker liveness', () => {
     const worker = await startWorker(t.deps.pool, { 'liveness-slow': () => blocked }, t.deps.log, {
       concurrency: 1,
       pollInterval: 50,
-      liveness: { intervalMs: 100, timeoutMs: 400 },
+      liveness: { intervalMs: 200, timeoutMs: 1_500 },
     });
     try {
       const seen = async () =>
@@ -99,9 +101,9 @@ describe('worker liveness', () => {
             SELECT (extract(epoch FROM now() - seen_at) * 1000)::float8 AS age FROM worker_heartbeats
             WHERE worker_id = ${worker.workerId}`)
         )[0]?.age;
-      await new Promise((r) => setTimeout(r, 1_200)); // three timeouts, the job still running
-      expect(await seen()).toBeLessThan(400);
-      expect((await sweepDeadWorkers(t.deps.pool, 400)).workerIds).toEqual([]);
+      await new Promise((r) => setTimeout(r, 3_500)); // over two timeouts, the job still running
+      expect(await seen()).toBeLessThan(1_500);
+      expect((await sweepDeadWorkers(t.deps.pool, 1_500)).workerIds).toEqual([]);
       // Declared dead by someone else (its row deleted): the pool stops instead of working on unseen.
       await t.deps.db.execute(sql`DELETE FROM worker_heartbeats WHERE worker_id = ${worker.workerId}`);
       let stopped = false;
