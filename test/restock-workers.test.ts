@@ -197,7 +197,11 @@ describe('restock e-mail workers', () => {
   it('delivers every e-mail of a broadcast exactly once with two worker processes sharing its batches', async () => {
     const size = 2000;
     const { book, prefix } = await waitingReaders(size);
-    const workers = [startWorkerProcess('alpha'), startWorkerProcess('beta')];
+    // Two jobs at once each, so that neither can lock all ten batches before the other asks for one.
+    const workers = [
+      startWorkerProcess('alpha', { WORKER_CONCURRENCY: '2' }),
+      startWorkerProcess('beta', { WORKER_CONCURRENCY: '2' }),
+    ];
     await until('both workers to start', () => workers.every((w) => w.output().includes('worker started')));
     expect((await restock(book.id)).statusCode).toBe(200);
 
