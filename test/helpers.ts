@@ -11,7 +11,7 @@ import { loadConfig, type Config } from '../src/config.js';
 import { closeDeps, createDeps, type Deps } from '../src/deps.js';
 import { createServices, type Services } from '../src/services.js';
 import type { Role } from '../src/modules/auth/auth.tokens.js';
-import { insertUser } from '../src/modules/auth/auth.repository.js';
+import { insertUser } from '../src/modules/users/users.accounts.js';
 import { insertBook } from '../src/modules/books/books.repository.js';
 import { books } from '../src/modules/books/books.table.js';
 import { setUserActive } from '../src/modules/users/users.repository.js';

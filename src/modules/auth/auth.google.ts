@@ -15,6 +15,7 @@ import {
   newOAuthState,
   STATE_MAX_AGE_SECONDS,
 } from './auth.oauth-state.js';
+import * as accounts from '../users/users.accounts.js';
 import * as repo from './auth.repository.js';
 import type { AuthService } from './auth.service.js';
 import type { TokenResponse } from './auth.schemas.js';
@@ -126,31 +127,31 @@ export function createGoogleSignIn(deps: Deps, auth: AuthService) {
    */
   async function linkedUser(tx: Tx, sub: string, email: string, now: Date): Promise<UserRow> {
     for (let attempt = 0; attempt < 3; attempt++) {
-      const linkedId = await repo.findOAuthUserId(tx, PROVIDER, sub);
+      const linkedId = await accounts.findOAuthUserId(tx, PROVIDER, sub);
       if (linkedId !== undefined) {
-        const linked = await repo.findUserById(tx, linkedId);
+        const linked = await accounts.findUserById(tx, linkedId);
         if (linked) return linked;
       }
       const found =
-        (await repo.findUserByEmail(tx, email)) ??
-        (await repo.insertUser(tx, { email, hashedPassword: null, emailVerifiedAt: now })) ??
-        (await repo.findUserByEmail(tx, email));
+        (await accounts.findUserByEmail(tx, email)) ??
+        (await accounts.insertUser(tx, { email, hashedPassword: null, emailVerifiedAt: now })) ??
+        (await accounts.findUserByEmail(tx, email));
       if (!found) continue;
       // The user row first (the lock order of every session change), then the link and the credential.
-      const user = await repo.lockUser(tx, found.id, 'no key update');
+      const user = await accounts.lockUser(tx, found.id, 'no key update');
       if (!user) continue;
-      if (!(await repo.insertOAuthAccount(tx, { userId: user.id, provider: PROVIDER, accountId: sub })))
+      if (!(await accounts.insertOAuthAccount(tx, { userId: user.id, provider: PROVIDER, accountId: sub })))
         continue;
       if (user.emailVerifiedAt === null) {
         if (user.hashedPassword !== null) {
-          await repo.setPasswordHash(tx, user.id, null);
+          await accounts.setPasswordHash(tx, user.id, null);
           const revoked = await repo.revokeUserRefreshTokens(tx, user.id, now);
           log.warn(
             { userId: user.id, revokedSessions: revoked },
             'Google sign-in linked an account whose address was never verified: its password was removed',
           );
         }
-        await repo.markEmailVerified(tx, user.id, now);
+        await accounts.markEmailVerified(tx, user.id, now);
       }
       return user;
     }

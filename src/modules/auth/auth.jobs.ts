@@ -9,10 +9,10 @@ import { renderLinkEmail } from './auth.emails.js';
 import {
   deleteDeadRefreshTokens,
   deleteExpiredEmailTokens,
-  findUserByEmail,
   insertEmailToken,
   type EmailTokenPurpose,
 } from './auth.repository.js';
+import { findUserByEmail } from '../users/users.accounts.js';
 
 export const REFRESH_TOKEN_PURGE_TASK = 'refresh-token-purge';
 

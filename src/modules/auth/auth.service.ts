@@ -8,6 +8,7 @@ import { createDeviceCookies } from './auth.device-cookie.js';
 import type { LoginClient, LoginThrottle } from './auth.login-throttle.js';
 import { createDummyVerifier, hashPassword, needsRehash, verifyPassword } from './auth.passwords.js';
 import { enqueuePasswordResetEmail, enqueueVerificationEmail, hashLinkToken } from './auth.jobs.js';
+import * as accounts from '../users/users.accounts.js';
 import * as repo from './auth.repository.js';
 import type { TokenResponse } from './auth.schemas.js';
 import {
@@ -84,7 +85,7 @@ export function createAuthService(deps: Deps, { throttle }: { throttle: LoginThr
     const now = clock.now();
     const familyExpiresAt = new Date(now.getTime() + FAMILY_LIFETIME_DAYS * DAY_MS);
     const session = await db.transaction(async (tx) => {
-      const user = await repo.lockUser(tx, userId, 'share');
+      const user = await accounts.lockUser(tx, userId, 'share');
       if (!user?.isActive) return undefined;
       const token = await storeRefreshToken(tx, user.id, randomUUID(), familyExpiresAt, now);
       return { user, token };
@@ -96,7 +97,7 @@ export function createAuthService(deps: Deps, { throttle }: { throttle: LoginThr
   /** Converges every account on the current hash cost; a failure leaves the old (still valid) hash. */
   async function upgradeHash(userId: number, current: string, password: string): Promise<void> {
     try {
-      await repo.replacePasswordHash(db, userId, current, await hashPassword(password));
+      await accounts.replacePasswordHash(db, userId, current, await hashPassword(password));
     } catch (err) {
       log.warn({ err, userId }, 'could not rehash a password with the current parameters');
     }
@@ -104,10 +105,10 @@ export function createAuthService(deps: Deps, { throttle }: { throttle: LoginThr
 
   /** The account and its verification e-mail commit together (the e-mail is a job of the same transaction). */
   async function register(email: string, password: string): Promise<TokenResponse> {
-    if (await repo.findUserByEmail(db, email)) throw emailConflict();
+    if (await accounts.findUserByEmail(db, email)) throw emailConflict();
     const hashedPassword = await hashPassword(password);
     const user = await db.transaction(async (tx) => {
-      const inserted = await repo.insertUser(tx, { email, hashedPassword });
+      const inserted = await accounts.insertUser(tx, { email, hashedPassword });
       if (inserted) await enqueueVerificationEmail(tx, inserted.email);
       return inserted;
     });
@@ -144,9 +145,9 @@ export function createAuthService(deps: Deps, { throttle }: { throttle: LoginThr
     const found = await repo.findLiveEmailToken(db, 'verify_email', hashLinkToken(token), now);
     if (!found) throw verifyTokenInvalid();
     const ok = await db.transaction(async (tx) => {
-      await repo.lockUser(tx, found.userId, 'no key update');
+      await accounts.lockUser(tx, found.userId, 'no key update');
       if (!(await repo.consumeEmailToken(tx, found.id, now))) return false;
-      await repo.markEmailVerified(tx, found.userId, now);
+      await accounts.markEmailVerified(tx, found.userId, now);
       return true;
     });
     if (!ok) throw verifyTokenInvalid();
@@ -167,10 +168,10 @@ export function createAuthService(deps: Deps, { throttle }: { throttle: LoginThr
     const ok = await db.transaction(async (tx) => {
       const found = await repo.findLiveEmailToken(tx, 'password_reset', tokenHash, now);
       if (!found) return false;
-      await repo.lockUser(tx, found.userId, 'no key update');
+      await accounts.lockUser(tx, found.userId, 'no key update');
       if (!(await repo.consumeEmailToken(tx, found.id, now))) return false;
-      await repo.setPasswordHash(tx, found.userId, hashedPassword);
-      await repo.markEmailVerified(tx, found.userId, now);
+      await accounts.setPasswordHash(tx, found.userId, hashedPassword);
+      await accounts.markEmailVerified(tx, found.userId, now);
       await repo.consumeUserEmailTokens(tx, found.userId, 'password_reset', now);
       await repo.revokeUserRefreshTokens(tx, found.userId, now);
       return true;
@@ -189,7 +190,7 @@ export function createAuthService(deps: Deps, { throttle }: { throttle: LoginThr
     client: { address: string; cookie?: string | undefined },
   ): Promise<{ tokens: TokenResponse; deviceCookie: string }> {
     const now = clock.now();
-    const user = await repo.findUserByEmail(db, email);
+    const user = await accounts.findUserByEmail(db, email);
     const device = user ? devices.parse(client.cookie, now) : undefined;
     const who: LoginClient =
       device && device.userId === user?.id
@@ -227,7 +228,7 @@ export function createAuthService(deps: Deps, { throttle }: { throttle: LoginThr
     const outcome = await db.transaction(async (tx) => {
       // Stronger than the SHARE lock of a login: the rotations of one user run one after the other, so that a
       // reuse detection also revokes the token that a concurrent rotation of the family has just issued.
-      const user = await repo.lockUser(tx, found.userId, 'no key update');
+      const user = await accounts.lockUser(tx, found.userId, 'no key update');
       const row = await repo.findRefreshToken(tx, tokenHash);
       if (!row) return { error: refreshInvalid() };
       // A revoked token presented again (or a concurrent rotation of the same token) means it leaked.
@@ -255,7 +256,7 @@ export function createAuthService(deps: Deps, { throttle }: { throttle: LoginThr
     const found = await repo.findRefreshToken(db, tokenHash);
     if (!found) return;
     await db.transaction(async (tx) => {
-      await repo.lockUser(tx, found.userId, 'no key update');
+      await accounts.lockUser(tx, found.userId, 'no key update');
       const row = await repo.findRefreshToken(tx, tokenHash);
       if (!row) return;
       if (row.revokedAt !== null || !(await repo.revokeToken(tx, row.id, now)))
@@ -287,20 +288,20 @@ export async function ensureAdmin(
   email: string,
   password: () => Promise<string>,
 ): Promise<AdminOutcome> {
-  const existing = await repo.findUserByEmail(db, email);
+  const existing = await accounts.findUserByEmail(db, email);
   if (existing) return promote(db, existing);
   const hashedPassword = await hashPassword(await password());
-  const created = await repo.insertUser(db, { email, hashedPassword, role: 'admin' });
+  const created = await accounts.insertUser(db, { email, hashedPassword, role: 'admin' });
   if (created) return { outcome: 'created', user: created };
   // Registered meanwhile: promote that account instead.
-  const raced = await repo.findUserByEmail(db, email);
+  const raced = await accounts.findUserByEmail(db, email);
   if (!raced) throw new Error('the account vanished while it was being created');
   return promote(db, raced);
 }
 
 async function promote(db: Db, user: UserRow): Promise<AdminOutcome> {
   if (user.role === 'admin') return { outcome: 'unchanged', user };
-  await repo.setUserRole(db, user.id, 'admin');
+  await accounts.setUserRole(db, user.id, 'admin');
   return { outcome: 'promoted', user: { ...user, role: 'admin' } };
 }
 
