@@ -13,7 +13,7 @@ import {
 } from 'graphile-worker';
 import type pg from 'pg';
 import type { Logger as Pino } from 'pino';
-import { isConnectionTermination, isShuttingDown } from '../lib/shutdown.js';
+import { isConnectionTermination, isShuttingDown } from '../lib/shutting-down.js';
 import type { Config } from '../config.js';
 import type { DbOrTx } from '../db/client.js';
 import { createLiveness, DEFAULT_LIVENESS, runWithDeliveryGuard, type LivenessOptions } from './liveness.js';

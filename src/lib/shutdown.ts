@@ -4,29 +4,9 @@ import type { Database } from '../db/database.js';
 import type { Deps } from '../deps.js';
 import type { Worker } from '../jobs/queue.js';
 
-/**
- * Set as the first step of a process's graceful shutdown. A terminal's Ctrl-C sends SIGINT to the whole
- * foreground process group, so the embedded PostgreSQL stops at the same moment and drops our connections
- * before we close them: while shutting down, such connection-termination errors are expected, not errors.
- */
-let shuttingDown = false;
+import { isShuttingDown, markShuttingDown } from './shutting-down.js';
 
-export function markShuttingDown(): void {
-  shuttingDown = true;
-}
-
-export function isShuttingDown(): boolean {
-  return shuttingDown;
-}
-
-/** A server-side end of a connection: admin shutdown (57P01..57P03), a reset, or pg's "Connection terminated". */
-export function isConnectionTermination(err: unknown): boolean {
-  if (!err || typeof err !== 'object') return false;
-  const { code, message } = err as { code?: unknown; message?: unknown };
-  if (code === '57P01' || code === '57P02' || code === '57P03' || code === 'ECONNRESET' || code === 'EPIPE')
-    return true;
-  return typeof message === 'string' && /connection terminated/i.test(message);
-}
+export { isConnectionTermination, isShuttingDown, markShuttingDown } from './shutting-down.js';
 
 export interface ShutdownStep {
   /** Logged as "<name> stopped". */

@@ -1,4 +1,4 @@
-import { allowLongStatements } from '../../db/client.js';
+import { allowLongStatements, type DbOrTx } from '../../db/client.js';
 import { isForeignKeyViolation, isUniqueViolation } from '../../db/errors.js';
 import type { Deps } from '../../deps.js';
 import * as repo from './books.repository.js';
@@ -42,6 +42,11 @@ function toPatch(body: BookUpdateBody): repo.BookPatch {
   if (body.cover_image_url !== undefined) patch.coverImageUrl = body.cover_image_url;
   if (body.publish_date !== undefined) patch.publishDate = body.publish_date;
   return patch;
+}
+
+/** Whether a book exists (for the modules that answer 404 BOOK_NOT_FOUND about one before they act). */
+export async function bookExists(db: DbOrTx, bookId: number): Promise<boolean> {
+  return (await repo.findBookById(db, bookId)) !== undefined;
 }
 
 export function createBooksService({ db, pool, config }: Pick<Deps, 'db' | 'pool' | 'config'>) {

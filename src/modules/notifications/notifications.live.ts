@@ -2,7 +2,7 @@ import { PassThrough } from 'node:stream';
 import pg from 'pg';
 import { z } from 'zod';
 import type { Deps } from '../../deps.js';
-import { isShuttingDown } from '../../lib/shutdown.js';
+import { isShuttingDown } from '../../lib/shutting-down.js';
 import {
   activeUserIds,
   findNotificationsAfter,

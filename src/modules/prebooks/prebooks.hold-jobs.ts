@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { CronItem, Task } from 'graphile-worker';
 import { z } from 'zod';
 import type { Deps } from '../../deps.js';
-import { lockBookForStockChange } from '../stock/stock.repository.js';
+import { lockBookForStockChange } from '../stock/stock.locks.js';
 import { settleBook, type Settlement } from './prebooks.holds.js';
 import { HOLD_EXPIRY_TASK, holdExpiryJobKey } from './prebooks.jobs.js';
 import { booksWithDueHolds, findPreBookingRef } from './prebooks.repository.js';

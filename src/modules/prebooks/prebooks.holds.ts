@@ -1,6 +1,6 @@
 import type { Config } from '../../config.js';
 import type { DbOrTx } from '../../db/client.js';
-import { findPolicy, type EffectivePolicy, type PolicyDefaults } from '../stock/stock.repository.js';
+import { findPolicy, type EffectivePolicy, type PolicyDefaults } from '../stock/stock.locks.js';
 import { scheduleHoldExpiries } from './prebooks.jobs.js';
 import {
   countActiveHolds,

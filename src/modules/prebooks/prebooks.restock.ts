@@ -1,5 +1,5 @@
 import type { DbOrTx } from '../../db/client.js';
-import type { EffectivePolicy } from '../stock/stock.repository.js';
+import type { EffectivePolicy } from '../stock/stock.locks.js';
 import { settleBook, type HoldSettings, type LockedBook } from './prebooks.holds.js';
 import { countActiveAmongFirstWaiting, countWaiting, countWaitingOnly } from './prebooks.repository.js';
 import { isRestock } from './prebooks.rules.js';

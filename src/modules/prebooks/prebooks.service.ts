@@ -2,7 +2,7 @@ import type { DbOrTx, Tx } from '../../db/client.js';
 import type { Deps } from '../../deps.js';
 import { isUniqueViolation } from '../../db/errors.js';
 import { lockUserCollection } from '../../db/locks.js';
-import { findPolicy, lockBookForStockChange, readBookHoldState } from '../stock/stock.repository.js';
+import { findPolicy, lockBookForStockChange, readBookHoldState } from '../stock/stock.locks.js';
 import { createCancelLinks } from './prebooks.cancel-link.js';
 import {
   alreadyCancelled,

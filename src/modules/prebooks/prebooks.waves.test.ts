@@ -3,7 +3,7 @@ import { runOnce } from 'graphile-worker';
 import { describe, expect, it } from 'vitest';
 import { addJob } from '../../jobs/queue.js';
 import { taskList } from '../../jobs/tasks.js';
-import { lockBookForStockChange } from '../stock/stock.repository.js';
+import { lockBookForStockChange } from '../stock/stock.locks.js';
 import { notifyWaiting } from './prebooks.waves.js';
 import {
   createAdmin,

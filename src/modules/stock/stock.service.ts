@@ -2,7 +2,7 @@ import type { Config } from '../../config.js';
 import { allowLongStatements, type Tx } from '../../db/client.js';
 import type { Deps } from '../../deps.js';
 import type { BookRow } from '../books/books.table.js';
-import { findBookById } from '../books/books.repository.js';
+import { bookExists } from '../books/books.service.js';
 import { policyDefaults } from '../prebooks/prebooks.holds.js';
 import {
   tellReadersOfPolicyChange,
@@ -110,7 +110,7 @@ export function createStockService(deps: Pick<Deps, 'db' | 'clock' | 'config' | 
   const defaults = policyDefaults(config);
 
   async function policyOf(bookId: number): Promise<EffectivePolicy> {
-    if (!(await findBookById(db, bookId))) throw bookNotFound();
+    if (!(await bookExists(db, bookId))) throw bookNotFound();
     return findPolicy(db, bookId, defaults);
   }
 
@@ -141,7 +141,7 @@ export function createStockService(deps: Pick<Deps, 'db' | 'clock' | 'config' | 
     },
 
     async history(bookId: number, page: number, perPage: number) {
-      if (!(await findBookById(db, bookId))) throw bookNotFound();
+      if (!(await bookExists(db, bookId))) throw bookNotFound();
       return listStockChanges(db, { bookId, limit: perPage, offset: (page - 1) * perPage });
     },
 
