@@ -144,6 +144,15 @@ export interface BatchOutcome {
 
 const LEDGER_RETRIES_MS = [100, 500, 2000];
 
+/** One batch of messages: who, the subject they share, how to send one, and how many at a time. */
+export interface BatchOptions {
+  messages: BatchMessage[];
+  subject: string;
+  send: (message: BatchMessage) => Promise<unknown>;
+  parallelism: number;
+  signal?: AbortSignal;
+}
+
 /**
  * Sends a batch of messages whose causes are not recorded yet (the caller read them with the ledger), at most
  * `parallelism` in flight, and records each one in email_deliveries as soon as the relay has accepted it.
@@ -164,13 +173,7 @@ const LEDGER_RETRIES_MS = [100, 500, 2000];
  */
 export async function deliverBatch(
   deps: Pick<Deps, 'db' | 'pool' | 'log'> & Partial<Pick<Deps, 'metrics'>>,
-  opts: {
-    messages: BatchMessage[];
-    subject: string;
-    send: (message: BatchMessage) => Promise<unknown>;
-    parallelism: number;
-    signal?: AbortSignal;
-  },
+  opts: BatchOptions,
 ): Promise<BatchOutcome> {
   const guard = deliveryGuard();
   if (!guard) return sendBatch(deps, opts);
@@ -208,13 +211,7 @@ export async function deliverBatch(
 
 async function sendBatch(
   deps: Pick<Deps, 'pool' | 'log'> & Partial<Pick<Deps, 'metrics'>>,
-  opts: {
-    messages: BatchMessage[];
-    subject: string;
-    send: (message: BatchMessage) => Promise<unknown>;
-    parallelism: number;
-    signal?: AbortSignal;
-  },
+  opts: BatchOptions,
   guard?: DeliveryGuard,
 ): Promise<BatchOutcome> {
   const accepted: BatchMessage[] = [];
