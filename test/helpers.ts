@@ -15,6 +15,8 @@ import { insertUser } from '../src/modules/users/users.accounts.js';
 import { insertBook } from '../src/modules/books/books.repository.js';
 import { books } from '../src/modules/books/books.table.js';
 import { setUserActive } from '../src/modules/users/users.repository.js';
+import { startWorker } from '../src/jobs/queue.js';
+import { taskList } from '../src/jobs/tasks.js';
 
 export const TEST_SECRET = 'test-secret-key-that-is-long-enough-0123456789';
 
@@ -143,6 +145,18 @@ export function useTestDeps(
     await database?.drop();
   });
   return t;
+}
+
+/** A job worker on the test app's database running the app's own tasks (what `npm run worker` runs). */
+export function startTestWorker(
+  t: Pick<TestContext, 'deps'>,
+  opts: Partial<Parameters<typeof startWorker>[3]> = {},
+): ReturnType<typeof startWorker> {
+  return startWorker(t.deps.pool, taskList(t.deps), t.deps.log, {
+    concurrency: 2,
+    pollInterval: 100,
+    ...opts,
+  });
 }
 
 /** An account created (through `createUser`) before the file's tests and filled in place, like `useTestApp`. */

@@ -2,10 +2,15 @@ import { createHash } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import type { Runner } from 'graphile-worker';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startWorker } from '../../jobs/queue.js';
-import { taskList } from '../../jobs/tasks.js';
 import { purgeExpiredEmailTokens } from './auth.jobs.js';
-import { createUser, PASSWORD, startTestApp, uniqueEmail, type TestContext } from '../../../test/helpers.js';
+import {
+  createUser,
+  PASSWORD,
+  startTestApp,
+  startTestWorker,
+  type TestContext,
+  uniqueEmail,
+} from '../../../test/helpers.js';
 import { startSmtpSink, type ReceivedMail, type SmtpSink } from '../../../test/smtp-sink.js';
 
 const STORE_URL = 'http://store.test.local';
@@ -27,7 +32,7 @@ beforeAll(async () => {
     },
     deps: { clock },
   });
-  worker = await startWorker(t.deps.pool, taskList(t.deps), t.deps.log, { concurrency: 2, pollInterval: 50 });
+  worker = await startTestWorker(t, { concurrency: 2, pollInterval: 50 });
 });
 afterAll(async () => {
   await worker.stop();
@@ -177,10 +182,7 @@ describe('password reset', () => {
       // One job each: whether the account exists is only looked at when the job runs.
       expect([afterExisting - before, afterUnknown - afterExisting]).toEqual([1, 1]);
     } finally {
-      worker = await startWorker(t.deps.pool, taskList(t.deps), t.deps.log, {
-        concurrency: 2,
-        pollInterval: 50,
-      });
+      worker = await startTestWorker(t, { concurrency: 2, pollInterval: 50 });
     }
     await mailTo(existing, '/reset-password');
     expect(await settledCountTo(unknown)).toBe(0);

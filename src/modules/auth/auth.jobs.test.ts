@@ -1,8 +1,8 @@
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { addJob, startWorker } from '../../jobs/queue.js';
-import { cronItems, taskList } from '../../jobs/tasks.js';
-import { createUser, useTestApp } from '../../../test/helpers.js';
+import { addJob } from '../../jobs/queue.js';
+import { cronItems } from '../../jobs/tasks.js';
+import { createUser, startTestWorker, useTestApp } from '../../../test/helpers.js';
 import { purgeDeadRefreshTokens, REFRESH_TOKEN_PURGE_TASK } from './auth.jobs.js';
 import { hashRefreshToken } from './auth.service.js';
 
@@ -112,11 +112,7 @@ describe('purging refresh tokens', () => {
 
   it('runs as a job of the worker, which also schedules it (cron)', async () => {
     const { user, rows } = await userWithTokens(new Date());
-    const runner = await startWorker(t.deps.pool, taskList(t.deps), t.deps.log, {
-      concurrency: 1,
-      pollInterval: 50,
-      cronItems,
-    });
+    const runner = await startTestWorker(t, { concurrency: 1, pollInterval: 50, cronItems });
     try {
       // The cron scheduler registers its items shortly after the runner starts, not before run() resolves.
       const knownCrontabs = async () =>

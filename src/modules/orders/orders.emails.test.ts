@@ -1,13 +1,12 @@
 import { sql } from 'drizzle-orm';
 import type { Runner } from 'graphile-worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startWorker } from '../../jobs/queue.js';
-import { taskList } from '../../jobs/tasks.js';
 import {
   createAdmin,
   createBook,
   createUser,
   startTestApp,
+  startTestWorker,
   type TestContext,
   type TestUser,
 } from '../../../test/helpers.js';
@@ -52,10 +51,7 @@ describe('the order confirmation e-mail over real SMTP', () => {
   beforeAll(async () => {
     sink = await startSmtpSink();
     t = await startTestApp({ env: { SMTP_URL: sink.url } });
-    worker = await startWorker(t.deps.pool, taskList(t.deps), t.deps.log, {
-      concurrency: 2,
-      pollInterval: 100,
-    });
+    worker = await startTestWorker(t, { concurrency: 2, pollInterval: 100 });
   });
   afterAll(async () => {
     await worker.stop();
@@ -192,10 +188,7 @@ describe('retries while SMTP is unavailable', () => {
   beforeAll(async () => {
     port = await freePort();
     t = await startTestApp({ env: { SMTP_URL: `smtp://127.0.0.1:${port}` } });
-    worker = await startWorker(t.deps.pool, taskList(t.deps), t.deps.log, {
-      concurrency: 2,
-      pollInterval: 100,
-    });
+    worker = await startTestWorker(t, { concurrency: 2, pollInterval: 100 });
   });
   afterAll(async () => {
     await worker.stop();
@@ -255,10 +248,7 @@ describe('the development mailbox', () => {
   beforeAll(async () => {
     t = await startTestApp();
     admin = await createAdmin(t);
-    worker = await startWorker(t.deps.pool, taskList(t.deps), t.deps.log, {
-      concurrency: 2,
-      pollInterval: 100,
-    });
+    worker = await startTestWorker(t, { concurrency: 2, pollInterval: 100 });
   });
   afterAll(async () => {
     await worker.stop();

@@ -3,13 +3,12 @@ import type { Runner } from 'graphile-worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isoDateTime } from '../../http/schemas.js';
 import type { Clock } from '../../lib/clock.js';
-import { startWorker } from '../../jobs/queue.js';
-import { taskList } from '../../jobs/tasks.js';
 import {
   createAdmin,
   createBook,
   createUser,
   startTestApp,
+  startTestWorker,
   type TestContext,
   type TestUser,
 } from '../../../test/helpers.js';
@@ -31,10 +30,7 @@ beforeAll(async () => {
   sink = await startSmtpSink();
   t = await startTestApp({ env: { SMTP_URL: sink.url }, deps: { clock } });
   admin = await createAdmin(t);
-  runner = await startWorker(t.deps.pool, taskList(t.deps), t.deps.log, {
-    concurrency: 4,
-    pollInterval: 100,
-  });
+  runner = await startTestWorker(t, { concurrency: 4, pollInterval: 100 });
 });
 afterAll(async () => {
   await runner.stop();

@@ -1,13 +1,12 @@
 import { sql } from 'drizzle-orm';
 import type { Runner } from 'graphile-worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startWorker } from '../../jobs/queue.js';
-import { taskList } from '../../jobs/tasks.js';
 import {
   createAdmin,
   createBook,
   createUser,
   startTestApp,
+  startTestWorker,
   type TestContext,
   type TestUser,
 } from '../../../test/helpers.js';
@@ -19,12 +18,7 @@ let admin: TestUser;
 let runner: Runner | undefined;
 
 // With a local queue, as in production: a stop must hand back the jobs fetched but not started.
-const startRunner = () =>
-  startWorker(t.deps.pool, taskList(t.deps), t.deps.log, {
-    concurrency: 8,
-    pollInterval: 100,
-    localQueueSize: 50,
-  });
+const startRunner = () => startTestWorker(t, { concurrency: 8, pollInterval: 100, localQueueSize: 50 });
 
 beforeAll(async () => {
   sink = await startSmtpSink();
