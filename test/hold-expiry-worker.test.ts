@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -12,6 +12,7 @@ import {
   type TestContext,
   type TestUser,
 } from './helpers.js';
+import { spawnEntry, type SpawnedProcess } from './processes.js';
 import { startSmtpSink, type SmtpSink } from './smtp-sink.js';
 
 // The API only enqueues (WORKER=off); hold expiries are run by `npm run worker` processes (src/worker.ts).
@@ -31,23 +32,16 @@ afterAll(async () => {
   await sink.close();
 });
 
-function startWorkerProcess(): { child: ChildProcess; exited: Promise<number | null>; output: () => string } {
-  let output = '';
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], {
-    env: {
-      ...process.env,
-      DATABASE_URL: t.databaseUrl,
-      SMTP_URL: sink.url,
-      DATA_DIR: mkdtempSync(path.join(tmpdir(), 'bookstore-hold-worker-')),
-      LOG_LEVEL: 'info',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+function startWorkerProcess(): SpawnedProcess {
+  const worker = spawnEntry('src/worker.ts', {
+    ...process.env,
+    DATABASE_URL: t.databaseUrl,
+    SMTP_URL: sink.url,
+    DATA_DIR: mkdtempSync(path.join(tmpdir(), 'bookstore-hold-worker-')),
+    LOG_LEVEL: 'info',
   });
-  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-  children.push(child);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  return { child, exited, output: () => output };
+  children.push(worker.child);
+  return worker;
 }
 
 async function until<T>(probe: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
@@ -151,7 +145,7 @@ describe('hold expiry across worker processes', () => {
     expect(waves.rows[0]!.n).toBe(2);
 
     for (const w of restarted) w.child.kill('SIGTERM');
-    const codes = await Promise.all(restarted.map((w) => w.exited));
+    const codes = (await Promise.all(restarted.map((w) => w.exited))).map((e) => e.code);
     if (codes.some((c) => c !== 0)) console.error(restarted.map((w) => w.output()).join('\n'));
     expect(codes).toEqual([0, 0]);
   }, 240_000);

@@ -1,10 +1,10 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect, it } from 'vitest';
 import { TEST_SECRET } from './helpers.js';
+import { spawnEntry } from './processes.js';
 
 // Ctrl-C in a terminal sends SIGINT to the whole foreground process group: the API and its embedded PostgreSQL.
 
@@ -20,11 +20,9 @@ async function freePort(): Promise<number> {
 
 it('logs one JSON line per request and no error when the process group gets SIGINT', async () => {
   const port = await freePort();
-  let out = '';
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    detached: true, // its own process group, as a shell's foreground job
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: {
+  const { child, exited, output } = spawnEntry(
+    'src/server.ts',
+    {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
       NODE_ENV: 'production',
@@ -36,11 +34,7 @@ it('logs one JSON line per request and no error when the process group gets SIGI
       LOG_LEVEL: 'info',
       WORKER: 'embedded', // graphile-worker holds a LISTEN connection too
     },
-  });
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
+    { detached: true }, // its own process group, as a shell's foreground job
   );
   const pid = child.pid!;
   try {
@@ -51,7 +45,7 @@ it('logs one JSON line per request and no error when the process group gets SIGI
         () => false,
       );
       if (ok) break;
-      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`not healthy:\n${out}`);
+      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`not healthy:\n${output()}`);
       await new Promise((r) => setTimeout(r, 200));
     }
     const res = await fetch(`http://127.0.0.1:${port}/health?ticket=s3cret-ticket`);
@@ -59,20 +53,20 @@ it('logs one JSON line per request and no error when the process group gets SIGI
     // Let the worker settle (its LISTEN connection) and the request line reach stdout.
     await new Promise((r) => setTimeout(r, 2000));
     process.kill(-pid, 'SIGINT');
-    const result = await exited;
-    expect(result, out).toEqual({ code: 0, signal: null });
+    const { code, signal } = await exited;
+    expect({ code, signal }, output()).toEqual({ code: 0, signal: null });
   } finally {
     if (child.exitCode === null && child.signalCode === null) process.kill(-pid, 'SIGKILL');
   }
 
-  const lines = out
+  const lines = output()
     .split('\n')
     .filter((l) => l.startsWith('{'))
     .map((l) => JSON.parse(l) as Record<string, unknown>);
   expect(lines.filter((l) => (l.level as number) >= 50)).toEqual([]);
-  expect(out).not.toContain('s3cret-ticket');
-  expect(out).not.toContain('incoming request');
-  expect(out).not.toContain('request completed');
+  expect(output()).not.toContain('s3cret-ticket');
+  expect(output()).not.toContain('incoming request');
+  expect(output()).not.toContain('request completed');
   const requests = lines.filter((l) => typeof l.statusCode === 'number');
   const ticketed = requests.filter((l) => String(l.url).startsWith('/health?ticket='));
   expect(ticketed).toHaveLength(1);

@@ -1,10 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAdmin, createBook, startTestApp, type TestContext, type TestUser } from './helpers.js';
+import { spawnEntry } from './processes.js';
 import { startSmtpSink, type SmtpSink } from './smtp-sink.js';
 
 // The API with WORKER=off only commits restocks; separate `npm run worker` processes deliver the e-mails.
@@ -26,26 +27,17 @@ afterAll(async () => {
 
 /** A worker process (src/worker.ts, as `npm run worker` starts it) whose envelope sender names it. */
 function startWorkerProcess(name: string, env: NodeJS.ProcessEnv = {}) {
-  let output = '';
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], {
-    env: {
-      ...process.env,
-      DATABASE_URL: t.databaseUrl,
-      SMTP_URL: sink.url,
-      MAIL_FROM: `${name}@bookstore.test`,
-      DATA_DIR: mkdtempSync(path.join(tmpdir(), 'bookstore-restock-worker-')),
-      LOG_LEVEL: 'info',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const worker = spawnEntry('src/worker.ts', {
+    ...process.env,
+    DATABASE_URL: t.databaseUrl,
+    SMTP_URL: sink.url,
+    MAIL_FROM: `${name}@bookstore.test`,
+    DATA_DIR: mkdtempSync(path.join(tmpdir(), 'bookstore-restock-worker-')),
+    LOG_LEVEL: 'info',
+    ...env,
   });
-  children.push(child);
-  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  );
-  return { child, exited, output: () => output };
+  children.push(worker.child);
+  return worker;
 }
 
 async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 60_000) {

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -6,6 +5,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, TEST_SECRET } from './helpers.js';
+import { spawnEntry } from './processes.js';
 import { freePort } from './smtp-sink.js';
 
 // The real entry point under SIGTERM with a client that never finishes its request: the server must not wait for
@@ -20,28 +20,18 @@ beforeAll(async () => {
 afterAll(() => database.drop());
 
 function startServer(env: NodeJS.ProcessEnv) {
-  let out = '';
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      NODE_ENV: 'production',
-      SECRET_KEY: TEST_SECRET,
-      MAIL_SUPPRESS_SEND: 'true',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'info',
-      WORKER: 'embedded',
-      SHUTDOWN_TIMEOUT_MS: String(DRAIN_MS),
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  return spawnEntry('src/server.ts', {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    NODE_ENV: 'production',
+    SECRET_KEY: TEST_SECRET,
+    MAIL_SUPPRESS_SEND: 'true',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'info',
+    WORKER: 'embedded',
+    SHUTDOWN_TIMEOUT_MS: String(DRAIN_MS),
+    ...env,
   });
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<{ code: number | null; at: number }>((resolve) =>
-    child.once('exit', (code) => resolve({ code, at: Date.now() })),
-  );
-  return { child, exited, output: () => out };
 }
 
 async function waitReady(port: number, output: () => string, timeoutMs = 90_000) {

@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBook, createUser, startTestApp, type TestContext } from './helpers.js';
+import { spawnEntry } from './processes.js';
 import { startSmtpSink, type SmtpSink } from './smtp-sink.js';
 
 // The API with WORKER=off only enqueues; `npm run worker` (src/worker.ts) delivers, as a process of its own.
@@ -32,30 +32,23 @@ describe('the separate worker process', () => {
     });
     expect(checkout.statusCode).toBe(201);
 
-    let output = '';
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], {
-      env: {
-        ...process.env,
-        DATABASE_URL: t.databaseUrl,
-        SMTP_URL: sink.url,
-        DATA_DIR: mkdtempSync(path.join(tmpdir(), 'bookstore-worker-test-')),
-        LOG_LEVEL: 'info',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const { child, exited, output } = spawnEntry('src/worker.ts', {
+      ...process.env,
+      DATABASE_URL: t.databaseUrl,
+      SMTP_URL: sink.url,
+      DATA_DIR: mkdtempSync(path.join(tmpdir(), 'bookstore-worker-test-')),
+      LOG_LEVEL: 'info',
     });
-    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     try {
       const [mail] = await sink.waitFor(1, 30_000);
       expect(mail!.envelopeTo).toEqual([buyer.email]);
       expect(mail!.parsed.subject).toBe('Your Bookstore order is confirmed');
       expect(mail!.parsed.text).toContain('Worker Process Book');
       child.kill('SIGTERM');
-      const code = await exited;
-      if (code !== 0) console.error(output);
+      const { code } = await exited;
+      if (code !== 0) console.error(output());
       expect(code).toBe(0);
-      expect(output).toContain('worker started');
+      expect(output()).toContain('worker started');
     } finally {
       child.kill('SIGKILL');
     }
