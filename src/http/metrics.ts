@@ -33,15 +33,15 @@ export const metricsMounted = (config: Pick<Config, 'METRICS_TOKEN' | 'isProduct
  */
 export function requestDurations(metrics: Pick<Metrics, 'httpRequestDuration'>) {
   const histogram = metrics.httpRequestDuration;
-  const series = new Map<string, { observe(seconds: number): void }>();
+  const series = new Map<string, (seconds: number) => void>();
   return (method: string, route: string | undefined, statusCode: number, elapsedMs: number) => {
     const key = `${statusCode} ${method} ${route ?? ''}`;
-    let child = series.get(key);
-    if (child === undefined) {
-      child = histogram.labels({ method, route: route ?? 'unmatched', status_code: statusCode });
-      series.set(key, child);
+    let observe = series.get(key);
+    if (observe === undefined) {
+      observe = histogram.series(key, { method, route: route ?? 'unmatched', status_code: statusCode });
+      series.set(key, observe);
     }
-    child.observe(elapsedMs / 1000);
+    observe(elapsedMs / 1000);
   };
 }
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { laxBool, laxInt } from './schemas.js';
-import { zodIssuesToPydantic } from './validation.js';
+import type { RequestValidationError } from './errors.js';
+import { idParams, laxBool, laxInt } from './schemas.js';
+import { validatorCompiler, zodIssuesToPydantic } from './validation.js';
 
 function errorsFor(schema: z.ZodType, data: unknown, part = 'body') {
   const result = schema.safeParse(data);
@@ -77,5 +78,42 @@ describe('validation errors in the reference (Pydantic) shape', () => {
       loc: ['body', 'ids'],
       ctx: { min_length: 1, actual_length: 0 },
     });
+  });
+
+  it('answers a plain id param without Zod exactly as Zod does, and leaves every other form to the schema', () => {
+    const schema = idParams('book_id', 'Id of the book');
+    const validate = validatorCompiler({ schema, httpPart: 'params', method: 'GET', url: '/books/:book_id' });
+    const viaZod = (raw: string) => {
+      const result = schema.safeParse({ book_id: raw });
+      return result.success
+        ? { value: result.data }
+        : { issues: zodIssuesToPydantic(result.error.issues, 'params', { book_id: raw }) };
+    };
+    const viaCompiler = (raw: string) => {
+      const out = validate({ book_id: raw }) as { value?: unknown; error?: RequestValidationError };
+      return out.error ? { issues: out.error.issues } : { value: out.value };
+    };
+    for (const raw of [
+      '1',
+      '42',
+      '999999999',
+      '1000000000',
+      '2147483648',
+      '99999999999999999999',
+      '0',
+      '007',
+      '+5',
+      '-5',
+      ' 5',
+      '5.0',
+      '5.5',
+      '',
+      'abc',
+      '1e3',
+    ]) {
+      expect(viaCompiler(raw), raw).toEqual(viaZod(raw));
+    }
+    expect(validate({ book_id: '42' })).toEqual({ value: { book_id: 42 } });
+    expect(validate({ book_id: 'abc' })).toHaveProperty('error');
   });
 });

@@ -1,6 +1,7 @@
 import type { FastifySchemaCompiler } from 'fastify';
 import type { z } from 'zod';
 import { RequestValidationError, type ValidationIssue } from './errors.js';
+import { idFastPath } from './schemas.js';
 
 const LOC_PREFIX: Record<string, string> = {
   body: 'body',
@@ -192,9 +193,13 @@ export function zodIssuesToPydantic(
 }
 
 /** Validates each request part with its Zod schema and reports failures in Pydantic's 422 shape. */
-export const validatorCompiler: FastifySchemaCompiler<z.ZodType> =
-  ({ schema, httpPart }) =>
-  (data) => {
+export const validatorCompiler: FastifySchemaCompiler<z.ZodType> = ({ schema, httpPart }) => {
+  const fast = httpPart === 'params' ? idFastPath(schema) : undefined;
+  return (data) => {
+    if (fast !== undefined) {
+      const plain = fast(data);
+      if (plain !== undefined) return plain;
+    }
     if (httpPart === 'body' && (data === undefined || data === null)) {
       return {
         error: new RequestValidationError([
@@ -208,3 +213,4 @@ export const validatorCompiler: FastifySchemaCompiler<z.ZodType> =
       error: new RequestValidationError(zodIssuesToPydantic(result.error.issues, httpPart ?? 'body', data)),
     };
   };
+};

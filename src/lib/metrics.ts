@@ -1,6 +1,7 @@
 import type { Runner } from 'graphile-worker';
 import type pg from 'pg';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { SeriesHistogram } from './series-histogram.js';
 
 /**
  * The process's Prometheus metrics, one registry per process (built in createDeps): every process (API or
@@ -12,13 +13,13 @@ export function createMetrics(opts: { pool: pg.Pool; defaultMetrics?: boolean })
   if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
   const registers = [registry];
 
-  const httpRequestDuration = new Histogram({
-    name: 'http_request_duration_seconds',
-    help: 'HTTP request duration by method, route pattern and status code',
-    labelNames: ['method', 'route', 'status_code'] as const,
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+  const httpRequestDuration = new SeriesHistogram(
+    'http_request_duration_seconds',
+    'HTTP request duration by method, route pattern and status code',
+    ['method', 'route', 'status_code'] as const,
+    [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers,
-  });
+  );
 
   const emails = new Counter({
     name: 'bookstore_emails_total',
