@@ -42,8 +42,10 @@ export type NamedRead = (values: readonly unknown[]) => Promise<unknown[][]>;
  */
 export function namedRead(pool: pg.Pool, name: string, text: string): NamedRead {
   const config: pg.QueryArrayConfig = { name, text, rowMode: 'array', types: readTypes };
-  return async (values) => (await pool.query<unknown[]>(config, values as unknown[])).rows;
+  return (values) => pool.query<unknown[]>(config, values as unknown[]).then(rowsOf);
 }
+
+const rowsOf = (result: pg.QueryArrayResult<unknown[]>) => result.rows;
 
 /** How long one request may hold the database; see README "Bounded database work". */
 export interface DbLimits {
