@@ -2,6 +2,7 @@ import type { Runner } from 'graphile-worker';
 import type pg from 'pg';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { SeriesHistogram } from './series-histogram.js';
+import { withTimeout } from './timeout.js';
 
 /**
  * The process's Prometheus metrics, one registry per process (built in createDeps): every process (API or
@@ -71,6 +72,7 @@ export function createMetrics(opts: { pool: pg.Pool; defaultMetrics?: boolean })
         const result = await withTimeout(
           pool.query<{ ready: number; scheduled: number; locked: number; failed: number }>(QUEUE_DEPTH_SQL),
           1000,
+          'timeout',
         );
         const row = result.rows[0];
         for (const state of ['ready', 'scheduled', 'locked', 'failed'] as const) {
@@ -104,19 +106,3 @@ const QUEUE_DEPTH_SQL = `
          count(*) FILTER (WHERE locked_at IS NOT NULL)::int AS locked,
          count(*) FILTER (WHERE attempts >= max_attempts)::int AS failed
   FROM graphile_worker.jobs`;
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('timeout')), ms);
-    promise.then(
-      (v) => {
-        clearTimeout(timer);
-        resolve(v);
-      },
-      (e: unknown) => {
-        clearTimeout(timer);
-        reject(e instanceof Error ? e : new Error(String(e)));
-      },
-    );
-  });
-}

@@ -5,6 +5,7 @@ import type { Deps } from '../deps.js';
 import type { Worker } from '../jobs/queue.js';
 
 import { isShuttingDown, markShuttingDown } from './shutting-down.js';
+import { withTimeout } from './timeout.js';
 
 export { isConnectionTermination, isShuttingDown, markShuttingDown } from './shutting-down.js';
 
@@ -31,21 +32,8 @@ export interface ShutdownPlan {
   exit?: (code: number) => void;
 }
 
-const withTimeout = <T>(promise: Promise<T>, ms: number, what: string): Promise<T> =>
-  new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms);
-    timer.unref();
-    promise.then(
-      (v) => {
-        clearTimeout(timer);
-        resolve(v);
-      },
-      (err: unknown) => {
-        clearTimeout(timer);
-        reject(err instanceof Error ? err : new Error(String(err)));
-      },
-    );
-  });
+const finishWithin = <T>(promise: Promise<T>, ms: number, what: string): Promise<T> =>
+  withTimeout(promise, ms, `${what} did not finish within ${ms} ms`);
 
 /**
  * The one graceful shutdown of the API and the worker processes. HTTP first: stop accepting and let in-flight
@@ -96,7 +84,7 @@ export function createShutdown(plan: ShutdownPlan): (reason: string, exitCode?: 
         http.forceClose();
       }
       try {
-        await withTimeout(closed, HTTP_CLOSE_MS, 'closing the HTTP server');
+        await finishWithin(closed, HTTP_CLOSE_MS, 'closing the HTTP server');
         log.info('http server stopped');
       } catch (err) {
         failed = true;
@@ -105,7 +93,7 @@ export function createShutdown(plan: ShutdownPlan): (reason: string, exitCode?: 
     }
     for (const step of plan.steps) {
       try {
-        await withTimeout(step.stop(), step.timeoutMs, `stopping the ${step.name}`);
+        await finishWithin(step.stop(), step.timeoutMs, `stopping the ${step.name}`);
         log.info(`${step.name} stopped`);
       } catch (err) {
         failed = true;
