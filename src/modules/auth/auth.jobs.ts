@@ -1,9 +1,10 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import type { CronItem, Task } from 'graphile-worker';
+import type { Task } from 'graphile-worker';
 import { z } from 'zod';
 import type { Db, DbOrTx } from '../../db/client.js';
 import type { Deps } from '../../deps.js';
 import { deliverEmail } from '../../emails/delivery.js';
+import { inBatches, recurringCron } from '../../jobs/maintenance.js';
 import { addJob } from '../../jobs/queue.js';
 import { renderLinkEmail } from './auth.emails.js';
 import {
@@ -17,12 +18,7 @@ import { findUserByEmail } from '../users/users.accounts.js';
 export const REFRESH_TOKEN_PURGE_TASK = 'refresh-token-purge';
 
 /** Every hour; a run missed while no worker was up is not made up for, the next one catches up. */
-export const refreshTokenPurgeCron: CronItem = {
-  task: REFRESH_TOKEN_PURGE_TASK,
-  match: '17 * * * *',
-  identifier: REFRESH_TOKEN_PURGE_TASK,
-  options: { backfillPeriod: 0, maxAttempts: 3 },
-};
+export const refreshTokenPurgeCron = recurringCron(REFRESH_TOKEN_PURGE_TASK, '17 * * * *');
 
 const BATCH = 1000;
 
@@ -31,12 +27,7 @@ const BATCH = 1000;
  * bound), in short statements so that no long lock is held. Idempotent. Returns the number of rows deleted.
  */
 export async function purgeDeadRefreshTokens(db: Db, now: Date): Promise<number> {
-  let total = 0;
-  for (;;) {
-    const deleted = await deleteDeadRefreshTokens(db, now, BATCH);
-    total += deleted;
-    if (deleted < BATCH) return total;
-  }
+  return inBatches(BATCH, (limit) => deleteDeadRefreshTokens(db, now, limit));
 }
 
 export function refreshTokenPurgeTask(deps: Pick<Deps, 'db' | 'clock' | 'log'>): Task {
@@ -51,21 +42,11 @@ export function refreshTokenPurgeTask(deps: Pick<Deps, 'db' | 'clock' | 'log'>):
 export const RATE_LIMIT_PURGE_TASK = 'rate-limit-purge';
 
 /** Every five minutes: no counter outlives its window (at most one hour) by more than that. */
-export const rateLimitPurgeCron: CronItem = {
-  task: RATE_LIMIT_PURGE_TASK,
-  match: '*/5 * * * *',
-  identifier: RATE_LIMIT_PURGE_TASK,
-  options: { backfillPeriod: 0, maxAttempts: 3 },
-};
+export const rateLimitPurgeCron = recurringCron(RATE_LIMIT_PURGE_TASK, '*/5 * * * *');
 
 /** Deletes every rate-limit counter whose window has ended, in short batches. Returns the number deleted. */
 export async function purgeExpiredCounters(deps: Pick<Deps, 'counters'>, now: Date): Promise<number> {
-  let total = 0;
-  for (;;) {
-    const deleted = await deps.counters.purgeExpired(now, BATCH);
-    total += deleted;
-    if (deleted < BATCH) return total;
-  }
+  return inBatches(BATCH, (limit) => deps.counters.purgeExpired(now, limit));
 }
 
 export function rateLimitPurgeTask(deps: Pick<Deps, 'counters' | 'clock' | 'log'>): Task {
@@ -143,10 +124,6 @@ export const passwordResetEmailTask = (deps: Pick<Deps, 'db' | 'mailer' | 'log' 
 
 /** Link tokens are kept a day past their expiry (for support questions), then deleted by the hourly purge. */
 export async function purgeExpiredEmailTokens(db: Db, now: Date): Promise<number> {
-  let total = 0;
-  for (;;) {
-    const deleted = await deleteExpiredEmailTokens(db, new Date(now.getTime() - 24 * HOUR_MS), BATCH);
-    total += deleted;
-    if (deleted < BATCH) return total;
-  }
+  const before = new Date(now.getTime() - 24 * HOUR_MS);
+  return inBatches(BATCH, (limit) => deleteExpiredEmailTokens(db, before, limit));
 }

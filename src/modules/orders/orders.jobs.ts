@@ -1,8 +1,9 @@
-import type { CronItem, Task } from 'graphile-worker';
+import type { Task } from 'graphile-worker';
 import { z } from 'zod';
 import type { Db, DbOrTx } from '../../db/client.js';
 import type { Deps } from '../../deps.js';
 import { deliverEmail } from '../../emails/delivery.js';
+import { inBatches, recurringCron } from '../../jobs/maintenance.js';
 import { addJob } from '../../jobs/queue.js';
 import { orderConfirmationKey, renderOrderConfirmation } from './orders.emails.js';
 import {
@@ -50,12 +51,7 @@ export function orderConfirmationTask(deps: Pick<Deps, 'db' | 'mailer' | 'log' |
 export const IDEMPOTENCY_KEY_PURGE_TASK = 'idempotency-key-purge';
 
 /** Every hour; a run missed while no worker was up is not made up for, the next one catches up. */
-export const idempotencyKeyPurgeCron: CronItem = {
-  task: IDEMPOTENCY_KEY_PURGE_TASK,
-  match: '43 * * * *',
-  identifier: IDEMPOTENCY_KEY_PURGE_TASK,
-  options: { backfillPeriod: 0, maxAttempts: 3 },
-};
+export const idempotencyKeyPurgeCron = recurringCron(IDEMPOTENCY_KEY_PURGE_TASK, '43 * * * *');
 
 const PURGE_BATCH = 1000;
 
@@ -69,12 +65,7 @@ export async function purgeExpiredIdempotencyKeys(
   now: Date,
 ): Promise<number> {
   const placedBefore = new Date(now.getTime() - deps.config.IDEMPOTENCY_KEY_TTL_HOURS * 60 * 60 * 1000);
-  let total = 0;
-  for (;;) {
-    const released = await releaseExpiredIdempotencyKeys(deps.db, placedBefore, PURGE_BATCH);
-    total += released;
-    if (released < PURGE_BATCH) return total;
-  }
+  return inBatches(PURGE_BATCH, (limit) => releaseExpiredIdempotencyKeys(deps.db, placedBefore, limit));
 }
 
 export function idempotencyKeyPurgeTask(deps: Pick<Deps, 'db' | 'clock' | 'config' | 'log'>): Task {

@@ -1,7 +1,8 @@
 import { sql } from 'drizzle-orm';
-import type { CronItem, Task } from 'graphile-worker';
+import type { Task } from 'graphile-worker';
 import { z } from 'zod';
 import type { Deps } from '../../deps.js';
+import { recurringCron } from '../../jobs/maintenance.js';
 import { lockBookForStockChange } from '../stock/stock.locks.js';
 import { settleBook, type Settlement } from './prebooks.holds.js';
 import { HOLD_EXPIRY_TASK, holdExpiryJobKey } from './prebooks.jobs.js';
@@ -63,12 +64,7 @@ export function holdExpiryTask(deps: Pick<Deps, 'db' | 'clock' | 'config' | 'log
 }
 
 /** Every minute: catches any expiry whose job was missed (e.g. a worker down at the time). */
-export const holdSweepCron: CronItem = {
-  task: HOLD_SWEEP_TASK,
-  match: '* * * * *',
-  identifier: HOLD_SWEEP_TASK,
-  options: { backfillPeriod: 0, maxAttempts: 3 },
-};
+export const holdSweepCron = recurringCron(HOLD_SWEEP_TASK, '* * * * *');
 
 const SWEEP_BOOKS_PER_RUN = 100;
 
