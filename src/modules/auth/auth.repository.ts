@@ -1,36 +1,31 @@
-import { and, eq, gt, inArray, isNull, lt } from 'drizzle-orm';
+import { and, eq, gt, inArray, isNull, lt, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
 import { emailTokens, refreshTokens } from './auth.table.js';
 
 export type RefreshTokenRow = typeof refreshTokens.$inferSelect;
 
-/** Revokes every still-valid refresh token of a user (deactivation, "log out everywhere"). */
-export async function revokeUserRefreshTokens(tx: DbOrTx, userId: number, at: Date): Promise<number> {
+/** Revokes the still-valid refresh tokens that `match` selects; the number revoked. */
+async function revokeValid(tx: DbOrTx, match: SQL, at: Date): Promise<number> {
   const revoked = await tx
     .update(refreshTokens)
     .set({ revokedAt: at })
-    .where(and(eq(refreshTokens.userId, userId), isNull(refreshTokens.revokedAt)))
+    .where(and(match, isNull(refreshTokens.revokedAt)))
     .returning({ id: refreshTokens.id });
   return revoked.length;
 }
 
-export async function revokeFamily(tx: DbOrTx, family: string, at: Date): Promise<number> {
-  const revoked = await tx
-    .update(refreshTokens)
-    .set({ revokedAt: at })
-    .where(and(eq(refreshTokens.tokenFamily, family), isNull(refreshTokens.revokedAt)))
-    .returning({ id: refreshTokens.id });
-  return revoked.length;
+/** Revokes every still-valid refresh token of a user (deactivation, "log out everywhere"). */
+export function revokeUserRefreshTokens(tx: DbOrTx, userId: number, at: Date): Promise<number> {
+  return revokeValid(tx, eq(refreshTokens.userId, userId), at);
+}
+
+export function revokeFamily(tx: DbOrTx, family: string, at: Date): Promise<number> {
+  return revokeValid(tx, eq(refreshTokens.tokenFamily, family), at);
 }
 
 /** Revokes one token if it is still valid; false when it was already revoked (or unknown). */
 export async function revokeToken(tx: DbOrTx, id: number, at: Date): Promise<boolean> {
-  const revoked = await tx
-    .update(refreshTokens)
-    .set({ revokedAt: at })
-    .where(and(eq(refreshTokens.id, id), isNull(refreshTokens.revokedAt)))
-    .returning({ id: refreshTokens.id });
-  return revoked.length > 0;
+  return (await revokeValid(tx, eq(refreshTokens.id, id), at)) > 0;
 }
 
 export async function findRefreshToken(tx: DbOrTx, tokenHash: string): Promise<RefreshTokenRow | undefined> {
