@@ -29,6 +29,59 @@ function quoteList(values: readonly unknown[]): string {
   return `${q.slice(0, -1).join(', ')} or ${q[q.length - 1]}`;
 }
 
+/** Pydantic's words for a bound that Zod reports as `too_small` (a minimum) or `too_big` (a maximum). */
+const BOUNDS = {
+  too_small: {
+    atWord: 'least',
+    lengthKey: 'min_length',
+    stringType: 'string_too_short',
+    listType: 'too_short',
+    exclusive: { type: 'greater_than', words: 'greater than', key: 'gt' },
+    inclusive: { type: 'greater_than_equal', words: 'greater than or equal to', key: 'ge' },
+  },
+  too_big: {
+    atWord: 'most',
+    lengthKey: 'max_length',
+    stringType: 'string_too_long',
+    listType: 'too_long',
+    exclusive: { type: 'less_than', words: 'less than', key: 'lt' },
+    inclusive: { type: 'less_than_equal', words: 'less than or equal to', key: 'le' },
+  },
+} as const;
+
+/** A length bound of a string or a list, else a bound of a number (exclusive when Zod says `inclusive: false`). */
+function boundIssue(
+  words: (typeof BOUNDS)[keyof typeof BOUNDS],
+  bound: number,
+  origin: string,
+  inclusive: boolean | undefined,
+  input: unknown,
+): Omit<ValidationIssue, 'loc'> {
+  if (origin === 'string')
+    return {
+      type: words.stringType,
+      msg: `String should have at ${words.atWord} ${plural(bound, 'character')}`,
+      input,
+      ctx: { [words.lengthKey]: bound },
+    };
+  if (origin === 'array' || origin === 'set') {
+    const actual = Array.isArray(input) ? input.length : 0;
+    return {
+      type: words.listType,
+      msg: `List should have at ${words.atWord} ${plural(bound, 'item')} after validation, not ${actual}`,
+      input,
+      ctx: { field_type: 'List', [words.lengthKey]: bound, actual_length: actual },
+    };
+  }
+  const comparison = inclusive === false ? words.exclusive : words.inclusive;
+  return {
+    type: comparison.type,
+    msg: `Input should be ${comparison.words} ${bound}`,
+    input,
+    ctx: { [comparison.key]: bound },
+  };
+}
+
 /** Maps one Zod issue to Pydantic's error dict (type, msg, ctx), which is what the reference's clients read. */
 function toPydantic(issue: z.core.$ZodIssue, input: unknown, parent: unknown): Omit<ValidationIssue, 'loc'> {
   const params = (issue as { params?: { pydantic?: Omit<ValidationIssue, 'loc' | 'input'> } }).params;
@@ -76,64 +129,10 @@ function toPydantic(issue: z.core.$ZodIssue, input: unknown, parent: unknown): O
           return { type: `${issue.expected}_type`, msg: `Input should be a valid ${issue.expected}`, input };
       }
     }
-    case 'too_small': {
-      const min = Number(issue.minimum);
-      if (issue.origin === 'string')
-        return {
-          type: 'string_too_short',
-          msg: `String should have at least ${plural(min, 'character')}`,
-          input,
-          ctx: { min_length: min },
-        };
-      if (issue.origin === 'array' || issue.origin === 'set')
-        return {
-          type: 'too_short',
-          msg: `List should have at least ${plural(min, 'item')} after validation, not ${Array.isArray(input) ? input.length : 0}`,
-          input,
-          ctx: {
-            field_type: 'List',
-            min_length: min,
-            actual_length: Array.isArray(input) ? input.length : 0,
-          },
-        };
-      return issue.inclusive === false
-        ? { type: 'greater_than', msg: `Input should be greater than ${min}`, input, ctx: { gt: min } }
-        : {
-            type: 'greater_than_equal',
-            msg: `Input should be greater than or equal to ${min}`,
-            input,
-            ctx: { ge: min },
-          };
-    }
-    case 'too_big': {
-      const max = Number(issue.maximum);
-      if (issue.origin === 'string')
-        return {
-          type: 'string_too_long',
-          msg: `String should have at most ${plural(max, 'character')}`,
-          input,
-          ctx: { max_length: max },
-        };
-      if (issue.origin === 'array' || issue.origin === 'set')
-        return {
-          type: 'too_long',
-          msg: `List should have at most ${plural(max, 'item')} after validation, not ${Array.isArray(input) ? input.length : 0}`,
-          input,
-          ctx: {
-            field_type: 'List',
-            max_length: max,
-            actual_length: Array.isArray(input) ? input.length : 0,
-          },
-        };
-      return issue.inclusive === false
-        ? { type: 'less_than', msg: `Input should be less than ${max}`, input, ctx: { lt: max } }
-        : {
-            type: 'less_than_equal',
-            msg: `Input should be less than or equal to ${max}`,
-            input,
-            ctx: { le: max },
-          };
-    }
+    case 'too_small':
+      return boundIssue(BOUNDS.too_small, Number(issue.minimum), issue.origin, issue.inclusive, input);
+    case 'too_big':
+      return boundIssue(BOUNDS.too_big, Number(issue.maximum), issue.origin, issue.inclusive, input);
     case 'invalid_value': {
       const expected = quoteList(issue.values);
       return { type: 'literal_error', msg: `Input should be ${expected}`, input, ctx: { expected } };
