@@ -1,3 +1,4 @@
+import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { RouteContext } from '../../http/route-context.js';
@@ -127,7 +128,18 @@ export const prebooksRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, {
       toPreBookingResponse(await service.requeue(currentUser(request).id, request.params.prebook_id)),
   );
 
-  const linkNotValid = (err: unknown) => err instanceof AppError && err.statusCode === 404;
+  /** Sends the HTML page `render` makes; a token that does not name the pre-booking gets the 404 page. */
+  const sendLinkPage = async (reply: FastifyReply, render: () => Promise<string>) => {
+    let html: string;
+    try {
+      html = await render();
+    } catch (err) {
+      if (err instanceof AppError && err.statusCode === 404)
+        return reply.code(404).headers(PAGE_HEADERS).send(invalidLinkPage());
+      throw err;
+    }
+    return reply.headers(PAGE_HEADERS).send(html);
+  };
 
   app.get(
     '/prebooks/:prebook_id/one-click-cancel',
@@ -152,24 +164,19 @@ export const prebooksRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, {
     async (request, reply) => {
       const { prebook_id: id } = request.params;
       const { token } = request.query;
-      try {
+      return sendLinkPage(reply, async () => {
         const row = await service.findForLink(id, token);
-        return reply.headers(PAGE_HEADERS).send(
-          confirmationPage({
-            bookTitle: row.bookTitle,
-            bookAuthor: row.bookAuthor,
-            status: row.status,
-            holdUntil:
-              row.holdExpiresAt !== null && row.holdExpiredAt === null && row.convertedAt === null
-                ? heldUntilText(row.holdExpiresAt)
-                : null,
-            action: `/prebooks/${id}/one-click-cancel?token=${encodeURIComponent(token)}`,
-          }),
-        );
-      } catch (err) {
-        if (linkNotValid(err)) return reply.code(404).headers(PAGE_HEADERS).send(invalidLinkPage());
-        throw err;
-      }
+        return confirmationPage({
+          bookTitle: row.bookTitle,
+          bookAuthor: row.bookAuthor,
+          status: row.status,
+          holdUntil:
+            row.holdExpiresAt !== null && row.holdExpiredAt === null && row.convertedAt === null
+              ? heldUntilText(row.holdExpiresAt)
+              : null,
+          action: `/prebooks/${id}/one-click-cancel?token=${encodeURIComponent(token)}`,
+        });
+      });
     },
   );
 
@@ -197,16 +204,11 @@ export const prebooksRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, {
     async (request, reply) => {
       const { prebook_id: id } = request.params;
       const { token } = request.query;
-      try {
+      return sendLinkPage(reply, async () => {
         const outcome = await service.cancelByLink(id, token);
         const row = await service.findForLink(id, token);
-        return reply
-          .headers(PAGE_HEADERS)
-          .send(cancelledPage(row.bookTitle, outcome === 'already-cancelled'));
-      } catch (err) {
-        if (linkNotValid(err)) return reply.code(404).headers(PAGE_HEADERS).send(invalidLinkPage());
-        throw err;
-      }
+        return cancelledPage(row.bookTitle, outcome === 'already-cancelled');
+      });
     },
   );
 
