@@ -92,34 +92,24 @@ const isbnInput = z
 
 const price = decimal({ gt: 0, le: MAX_PRICE, places: 2 });
 
-export const bookCreateBody = echoingNonFinite(
-  z.object({
-    title: text(1, 500),
-    author: text(1, 255),
-    price,
-    isbn: isbnInput.optional(),
-    genre_id: laxInt().nullable().optional(),
-    description: text(0).nullable().optional(),
-    cover_image_url: text(0, 2048).nullable().optional(),
-    publish_date: dateInput.nullable().optional(),
-  }),
-).meta({ id: 'BookCreate' });
+/** The fields of a book as a client writes them. */
+const bookFields = z.object({
+  title: text(1, 500),
+  author: text(1, 255),
+  price,
+  isbn: isbnInput.optional(),
+  genre_id: laxInt().nullable().optional(),
+  description: text(0).nullable().optional(),
+  cover_image_url: text(0, 2048).nullable().optional(),
+  publish_date: dateInput.nullable().optional(),
+});
+
+export const bookCreateBody = echoingNonFinite(bookFields).meta({ id: 'BookCreate' });
 
 export type BookCreateBody = z.infer<typeof bookCreateBody>;
 
 /** Partial update: only the keys present in the body are applied; title, author and price cannot be null. */
-export const bookUpdateBody = echoingNonFinite(
-  z.object({
-    title: text(1, 500).optional(),
-    author: text(1, 255).optional(),
-    price: price.optional(),
-    isbn: isbnInput.optional(),
-    genre_id: laxInt().nullable().optional(),
-    description: text(0).nullable().optional(),
-    cover_image_url: text(0, 2048).nullable().optional(),
-    publish_date: dateInput.nullable().optional(),
-  }),
-).meta({ id: 'BookUpdate' });
+export const bookUpdateBody = echoingNonFinite(bookFields.partial()).meta({ id: 'BookUpdate' });
 
 export type BookUpdateBody = z.infer<typeof bookUpdateBody>;
 
