@@ -22,10 +22,13 @@ export const emailField = z
     return z.NEVER;
   });
 
+/** A password an account is given (registration, reset): 8 to 256 characters. */
+const newPassword = z.string().min(8).max(256);
+
 export const registerBody = z
   .object({
     email: emailField,
-    password: z.string().min(8).max(256).meta({ example: 'correct horse battery' }),
+    password: newPassword.meta({ example: 'correct horse battery' }),
   })
   .meta({ id: 'UserCreate' });
 
@@ -79,7 +82,7 @@ export const verifyEmailBody = z.object({ token: linkToken }).meta({ id: 'Verify
 export const passwordResetConfirmBody = z
   .object({
     token: linkToken,
-    password: z.string().min(8).max(256).meta({ description: 'The new password (8 to 256 characters)' }),
+    password: newPassword.meta({ description: 'The new password (8 to 256 characters)' }),
   })
   .meta({ id: 'PasswordResetConfirmRequest' });
 
