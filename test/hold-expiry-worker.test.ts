@@ -3,40 +3,24 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createAdmin,
-  createBook,
-  createUser,
-  startTestApp,
-  type TestContext,
-  type TestUser,
-} from './helpers.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createBook, createUser, useAdmin } from './helpers.js';
+import { useMailTestApp } from './mail.js';
 import { spawnEntry, type SpawnedProcess } from './processes.js';
-import { startSmtpSink, type SmtpSink } from './smtp-sink.js';
 
 // The API only enqueues (WORKER=off); hold expiries are run by `npm run worker` processes (src/worker.ts).
-let t: TestContext;
-let sink: SmtpSink;
-let admin: TestUser;
+const t = useMailTestApp({ env: { WORKER: 'off' }, worker: false });
+const admin = useAdmin(t);
 const children: ChildProcess[] = [];
-
-beforeAll(async () => {
-  sink = await startSmtpSink();
-  t = await startTestApp({ env: { WORKER: 'off', SMTP_URL: sink.url } });
-  admin = await createAdmin(t);
-});
-afterAll(async () => {
+afterAll(() => {
   for (const child of children) child.kill('SIGKILL');
-  await t.close();
-  await sink.close();
 });
 
 function startWorkerProcess(): SpawnedProcess {
   const worker = spawnEntry('src/worker.ts', {
     ...process.env,
     DATABASE_URL: t.databaseUrl,
-    SMTP_URL: sink.url,
+    SMTP_URL: t.sink.url,
     DATA_DIR: mkdtempSync(path.join(tmpdir(), 'bookstore-hold-worker-')),
     LOG_LEVEL: 'info',
   });
@@ -54,7 +38,7 @@ async function until<T>(probe: () => Promise<T | undefined>, timeoutMs: number, 
   }
 }
 
-const mailsTo = (email: string) => sink.received.filter((m) => m.envelopeTo.includes(email));
+const mailsTo = (email: string) => t.sink.received.filter((m) => m.envelopeTo.includes(email));
 
 describe('hold expiry across worker processes', () => {
   it('passes the copy on exactly once when the worker is killed before the hold ends and two workers restart after it', async () => {

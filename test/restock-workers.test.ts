@@ -3,26 +3,17 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAdmin, createBook, startTestApp, type TestContext, type TestUser } from './helpers.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createBook, useAdmin } from './helpers.js';
+import { useMailTestApp } from './mail.js';
 import { spawnEntry } from './processes.js';
-import { startSmtpSink, type SmtpSink } from './smtp-sink.js';
 
 // The API with WORKER=off only commits restocks; separate `npm run worker` processes deliver the e-mails.
-let t: TestContext;
-let sink: SmtpSink;
-let admin: TestUser;
+const t = useMailTestApp({ env: { WORKER: 'off' }, worker: false, sink: { parse: false } });
+const admin = useAdmin(t);
 const children: ChildProcess[] = [];
-
-beforeAll(async () => {
-  sink = await startSmtpSink(0, { parse: false });
-  t = await startTestApp({ env: { WORKER: 'off', SMTP_URL: sink.url } });
-  admin = await createAdmin(t);
-});
-afterAll(async () => {
+afterAll(() => {
   for (const child of children) child.kill('SIGKILL');
-  await t.close();
-  await sink.close();
 });
 
 /** A worker process (src/worker.ts, as `npm run worker` starts it) whose envelope sender names it. */
@@ -30,7 +21,7 @@ function startWorkerProcess(name: string, env: NodeJS.ProcessEnv = {}) {
   const worker = spawnEntry('src/worker.ts', {
     ...process.env,
     DATABASE_URL: t.databaseUrl,
-    SMTP_URL: sink.url,
+    SMTP_URL: t.sink.url,
     MAIL_FROM: `${name}@bookstore.test`,
     DATA_DIR: mkdtempSync(path.join(tmpdir(), 'bookstore-restock-worker-')),
     LOG_LEVEL: 'info',
@@ -93,7 +84,7 @@ const queued = async () =>
 
 /** Each recipient with the prefix and how many messages the sink accepted for it, and who sent them. */
 function deliveries(prefix: string) {
-  const mine = sink.accepted.filter((m) => m.to.every((to) => to.startsWith(prefix)));
+  const mine = t.sink.accepted.filter((m) => m.to.every((to) => to.startsWith(prefix)));
   const perRecipient = new Map<string, number>();
   for (const m of mine) for (const to of m.to) perRecipient.set(to, (perRecipient.get(to) ?? 0) + 1);
   const bySender = new Map<string, number>();
@@ -111,18 +102,18 @@ describe('restock e-mail workers', () => {
     await until('the first e-mails', () => deliveries(prefix).total >= 150);
     // The relay stops answering: messages now in flight are read but not accepted. Once every accepted message
     // is recorded and some are waiting for their answer, the worker dies in the middle of its batches.
-    sink.state.holding = true;
+    t.sink.state.holding = true;
     await until(
       'the accepted e-mails to be recorded, with more in flight',
-      async () => (await recorded(book.id)) === deliveries(prefix).total && sink.heldCount() > 0,
+      async () => (await recorded(book.id)) === deliveries(prefix).total && t.sink.heldCount() > 0,
     );
     const acceptedBeforeKill = deliveries(prefix).total;
     expect(acceptedBeforeKill).toBeLessThan(size);
     first.child.kill('SIGKILL');
     const killedAt = Date.now();
     expect((await first.exited).signal).toBe('SIGKILL');
-    sink.dropHeld();
-    sink.state.holding = false;
+    t.sink.dropHeld();
+    t.sink.state.holding = false;
     // Its jobs stay locked by the dead process (graphile-worker alone would wait 4 hours) ...
     expect(await lockedBy()).toHaveLength(1);
 
@@ -151,9 +142,9 @@ describe('restock e-mail workers', () => {
     const slow = startWorkerProcess('slow', FAST_HEARTBEAT);
     await until('the slow worker to start', () => slow.output().includes('worker started'));
     // The relay holds every message: the slow worker's batches wait for answers far longer than the timeout.
-    sink.state.holding = true;
+    t.sink.state.holding = true;
     expect((await restock(book.id)).statusCode).toBe(200);
-    await until('the batches to be under way', () => sink.heldCount() > 0);
+    await until('the batches to be under way', () => t.sink.heldCount() > 0);
     const [slowId] = await lockedBy();
     expect(slowId).toBeDefined();
 
@@ -171,8 +162,8 @@ describe('restock e-mail workers', () => {
       (await lockedBy()).some((id) => id !== slowId),
     );
     await new Promise((r) => setTimeout(r, 1_000));
-    sink.state.holding = false;
-    sink.releaseHeld();
+    t.sink.state.holding = false;
+    t.sink.releaseHeld();
 
     await until('every e-mail', () => deliveries(prefix).perRecipient.size === size, 90_000);
     await until('the queue to drain', async () => (await queued()) === 0, 90_000);

@@ -1,22 +1,13 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBook, createUser, startTestApp, type TestContext } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { createBook, createUser } from './helpers.js';
+import { useMailTestApp } from './mail.js';
 import { spawnEntry } from './processes.js';
-import { startSmtpSink, type SmtpSink } from './smtp-sink.js';
 
 // The API with WORKER=off only enqueues; `npm run worker` (src/worker.ts) delivers, as a process of its own.
-let t: TestContext;
-let sink: SmtpSink;
-beforeAll(async () => {
-  sink = await startSmtpSink();
-  t = await startTestApp({ env: { WORKER: 'off', SMTP_URL: sink.url } });
-});
-afterAll(async () => {
-  await t.close();
-  await sink.close();
-});
+const t = useMailTestApp({ env: { WORKER: 'off' }, worker: false });
 
 describe('the separate worker process', () => {
   it('delivers the e-mails the API enqueued, and stops cleanly on SIGTERM', async () => {
@@ -35,12 +26,12 @@ describe('the separate worker process', () => {
     const { child, exited, output } = spawnEntry('src/worker.ts', {
       ...process.env,
       DATABASE_URL: t.databaseUrl,
-      SMTP_URL: sink.url,
+      SMTP_URL: t.sink.url,
       DATA_DIR: mkdtempSync(path.join(tmpdir(), 'bookstore-worker-test-')),
       LOG_LEVEL: 'info',
     });
     try {
-      const [mail] = await sink.waitFor(1, 30_000);
+      const [mail] = await t.sink.waitFor(1, 30_000);
       expect(mail!.envelopeTo).toEqual([buyer.email]);
       expect(mail!.parsed.subject).toBe('Your Bookstore order is confirmed');
       expect(mail!.parsed.text).toContain('Worker Process Book');

@@ -5,7 +5,8 @@ import { sql } from 'drizzle-orm';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../config.js';
-import { startTestApp, testConfig, type TestContext } from '../../test/helpers.js';
+import { testConfig } from '../../test/helpers.js';
+import { useMailTestApp } from '../../test/mail.js';
 import { startSmtpSink, type SmtpSink } from '../../test/smtp-sink.js';
 import { deliverEmail } from './delivery.js';
 import { escapeHtml, renderEmail } from './layout.js';
@@ -106,24 +107,15 @@ describe('mailer configuration', () => {
 });
 
 describe('deliverEmail', () => {
-  let t: TestContext;
-  let sink: SmtpSink;
-  beforeAll(async () => {
-    sink = await startSmtpSink();
-    t = await startTestApp({ env: { SMTP_URL: sink.url } });
-  });
-  afterAll(async () => {
-    await t.close();
-    await sink.close();
-  });
+  const t = useMailTestApp({ worker: false });
 
   it('sends a cause once and records it, so that a re-run does not send again', async () => {
     const compose = () => Promise.resolve(sample('once@example.com', 'test:once'));
     expect(await deliverEmail(t.deps, 'test:once', compose)).toBe('sent');
     expect(await deliverEmail(t.deps, 'test:once', compose)).toBe('already-sent');
-    await sink.waitFor(1);
+    await t.sink.waitFor(1);
     await new Promise((r) => setTimeout(r, 200));
-    expect(sink.received.filter((m) => m.envelopeTo.includes('once@example.com'))).toHaveLength(1);
+    expect(t.sink.received.filter((m) => m.envelopeTo.includes('once@example.com'))).toHaveLength(1);
     const rows = await t.deps.db.execute<{ recipient: string; message_id: string }>(
       sql`SELECT recipient, message_id FROM email_deliveries WHERE cause = 'test:once'`,
     );
@@ -131,12 +123,12 @@ describe('deliverEmail', () => {
   });
 
   it('records nothing and rethrows when the relay refuses, so the job is retried', async () => {
-    sink.state.rejecting = true;
+    t.sink.state.rejecting = true;
     try {
       const compose = () => Promise.resolve(sample('refused@example.com', 'test:refused'));
       await expect(deliverEmail(t.deps, 'test:refused', compose)).rejects.toThrow();
     } finally {
-      sink.state.rejecting = false;
+      t.sink.state.rejecting = false;
     }
     const rows = await t.deps.db.execute(sql`SELECT 1 FROM email_deliveries WHERE cause = 'test:refused'`);
     expect(rows.rows).toHaveLength(0);

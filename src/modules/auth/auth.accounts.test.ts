@@ -1,43 +1,24 @@
 import { createHash } from 'node:crypto';
 import { sql } from 'drizzle-orm';
-import type { Runner } from 'graphile-worker';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { purgeExpiredEmailTokens } from './auth.jobs.js';
-import {
-  createUser,
-  PASSWORD,
-  startTestApp,
-  startTestWorker,
-  type TestContext,
-  uniqueEmail,
-} from '../../../test/helpers.js';
-import { startSmtpSink, type ReceivedMail, type SmtpSink } from '../../../test/smtp-sink.js';
+import { createUser, PASSWORD, startTestWorker, uniqueEmail } from '../../../test/helpers.js';
+import { useMailTestApp } from '../../../test/mail.js';
+import type { ReceivedMail } from '../../../test/smtp-sink.js';
 
 const STORE_URL = 'http://store.test.local';
 const HOUR_MS = 60 * 60 * 1000;
 const clock = { offsetMs: 0, now: () => new Date(Date.now() + clock.offsetMs) };
 
-let sink: SmtpSink;
-let t: TestContext;
-let worker: Runner;
-beforeAll(async () => {
-  sink = await startSmtpSink();
-  t = await startTestApp({
-    env: {
-      SMTP_URL: sink.url,
-      STORE_URL,
-      AUTH_RATE_LIMIT_PER_MINUTE: '10000',
-      REGISTER_RATE_LIMIT_PER_HOUR: '10000',
-      ACCOUNT_EMAIL_RATE_LIMIT_PER_HOUR: '10000',
-    },
-    deps: { clock },
-  });
-  worker = await startTestWorker(t, { concurrency: 2, pollInterval: 50 });
-});
-afterAll(async () => {
-  await worker.stop();
-  await t.close();
-  await sink.close();
+const t = useMailTestApp({
+  env: {
+    STORE_URL,
+    AUTH_RATE_LIMIT_PER_MINUTE: '10000',
+    REGISTER_RATE_LIMIT_PER_HOUR: '10000',
+    ACCOUNT_EMAIL_RATE_LIMIT_PER_HOUR: '10000',
+  },
+  deps: { clock },
+  worker: { concurrency: 2, pollInterval: 50 },
 });
 beforeEach(() => {
   clock.offsetMs = 0;
@@ -51,9 +32,9 @@ const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 async function mailTo(to: string, page: string): Promise<{ mail: ReceivedMail; token: string }> {
   const deadline = Date.now() + 15_000;
   for (;;) {
-    const mail = sink.received.find((m) => m.envelopeTo.includes(to) && m.parsed.text?.includes(page));
+    const mail = t.sink.received.find((m) => m.envelopeTo.includes(to) && m.parsed.text?.includes(page));
     if (mail) {
-      sink.received.splice(sink.received.indexOf(mail), 1);
+      t.sink.received.splice(t.sink.received.indexOf(mail), 1);
       const match = new RegExp(`${STORE_URL}${page}\\?token=([A-Za-z0-9_-]+)`).exec(mail.parsed.text ?? '');
       expect(match).not.toBeNull();
       return { mail, token: match![1]! };
@@ -73,7 +54,7 @@ async function settledCountTo(to: string): Promise<number> {
     if (pending.rows[0]!.n === 0 || Date.now() > deadline) break;
     await new Promise((r) => setTimeout(r, 50));
   }
-  return sink.received.filter((m) => m.envelopeTo.includes(to)).length;
+  return t.sink.received.filter((m) => m.envelopeTo.includes(to)).length;
 }
 
 async function userRow(email: string) {
@@ -167,7 +148,7 @@ describe('password reset', () => {
         )
       ).rows[0]!.n;
     // Hold the worker's hands off the jobs: the request path alone is compared.
-    await worker.stop();
+    await t.worker!.stop();
     try {
       const before = await jobs();
       const a = await post('/auth/password-reset', { email: existing });
@@ -182,7 +163,7 @@ describe('password reset', () => {
       // One job each: whether the account exists is only looked at when the job runs.
       expect([afterExisting - before, afterUnknown - afterExisting]).toEqual([1, 1]);
     } finally {
-      worker = await startTestWorker(t, { concurrency: 2, pollInterval: 50 });
+      t.worker = await startTestWorker(t, { concurrency: 2, pollInterval: 50 });
     }
     await mailTo(existing, '/reset-password');
     expect(await settledCountTo(unknown)).toBe(0);

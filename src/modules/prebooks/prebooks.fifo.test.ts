@@ -1,18 +1,10 @@
 import { sql } from 'drizzle-orm';
-import type { Runner } from 'graphile-worker';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isoDateTime } from '../../http/schemas.js';
 import type { Clock } from '../../lib/clock.js';
-import {
-  createAdmin,
-  createBook,
-  createUser,
-  startTestApp,
-  startTestWorker,
-  type TestContext,
-  type TestUser,
-} from '../../../test/helpers.js';
-import { startSmtpSink, type ReceivedMail, type SmtpSink } from '../../../test/smtp-sink.js';
+import { createBook, createUser, type TestUser, useAdmin } from '../../../test/helpers.js';
+import { useMailTestApp } from '../../../test/mail.js';
+import type { ReceivedMail } from '../../../test/smtp-sink.js';
 import { holdSweepTask, settleBookNow } from './prebooks.hold-jobs.js';
 
 /** The application clock, moved by hand: holds expire when a test says so. */
@@ -21,22 +13,8 @@ const advance = (seconds: number) => (clock.at += seconds * 1000);
 
 const HOLD = 120;
 
-let sink: SmtpSink;
-let t: TestContext;
-let admin: TestUser;
-let runner: Runner;
-
-beforeAll(async () => {
-  sink = await startSmtpSink();
-  t = await startTestApp({ env: { SMTP_URL: sink.url }, deps: { clock } });
-  admin = await createAdmin(t);
-  runner = await startTestWorker(t, { concurrency: 4, pollInterval: 100 });
-});
-afterAll(async () => {
-  await runner.stop();
-  await t.close();
-  await sink.close();
-});
+const t = useMailTestApp({ deps: { clock }, worker: { concurrency: 4, pollInterval: 100 } });
+const admin = useAdmin(t);
 
 const json = (user: TestUser) => ({ 'content-type': 'application/json', ...user.auth });
 
@@ -140,7 +118,7 @@ async function expiryJobsDone(bookId: number, timeoutMs = 20_000) {
 }
 
 const mailsTo = (address: string): ReceivedMail[] =>
-  sink.received.filter((m) => m.envelopeTo.includes(address));
+  t.sink.received.filter((m) => m.envelopeTo.includes(address));
 
 /** The List-Unsubscribe link of a message, from its raw header. */
 function unsubscribeLink(mail: ReceivedMail): string {

@@ -1,36 +1,14 @@
 import { sql } from 'drizzle-orm';
-import type { Runner } from 'graphile-worker';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createAdmin,
-  createBook,
-  createUser,
-  startTestApp,
-  startTestWorker,
-  type TestContext,
-  type TestUser,
-} from '../../../test/helpers.js';
-import { startSmtpSink, type ReceivedMail, type SmtpSink } from '../../../test/smtp-sink.js';
-
-let sink: SmtpSink;
-let t: TestContext;
-let admin: TestUser;
-let runner: Runner | undefined;
+import { describe, expect, it } from 'vitest';
+import { createBook, createUser, startTestWorker, type TestUser, useAdmin } from '../../../test/helpers.js';
+import { useMailTestApp } from '../../../test/mail.js';
+import type { ReceivedMail } from '../../../test/smtp-sink.js';
 
 // With a local queue, as in production: a stop must hand back the jobs fetched but not started.
-const startRunner = () => startTestWorker(t, { concurrency: 8, pollInterval: 100, localQueueSize: 50 });
+const WORKER = { concurrency: 8, pollInterval: 100, localQueueSize: 50 };
 
-beforeAll(async () => {
-  sink = await startSmtpSink();
-  t = await startTestApp({ env: { SMTP_URL: sink.url } });
-  admin = await createAdmin(t);
-  runner = await startRunner();
-});
-afterAll(async () => {
-  await runner?.stop();
-  await t.close();
-  await sink.close();
-});
+const t = useMailTestApp({ worker: WORKER });
+const admin = useAdmin(t);
 
 const setStock = (bookId: number, quantity: number) =>
   t.app.inject({
@@ -57,7 +35,7 @@ async function queueDrained(timeoutMs = 20_000) {
 }
 
 const mailsTo = (address: string): ReceivedMail[] =>
-  sink.received.filter((m) => m.envelopeTo.includes(address));
+  t.sink.received.filter((m) => m.envelopeTo.includes(address));
 
 async function notifiedIds(bookId: number): Promise<number[]> {
   const r = await t.deps.db.execute<{ id: number }>(
@@ -190,23 +168,23 @@ describe('the restock e-mail', () => {
         RETURNING id
       )
       INSERT INTO pre_bookings (user_id, book_id, status) SELECT id, ${book.id}, 'waiting' FROM u`);
-    const before = sink.state.count;
+    const before = t.sink.state.count;
 
     expect((await setStock(book.id, 10)).statusCode).toBe(200);
-    await sink.waitFor(before + 20, 20_000);
-    await runner!.stop();
-    const deliveredWhileRunning = sink.state.count - before;
+    await t.sink.waitFor(before + 20, 20_000);
+    await t.worker!.stop();
+    const deliveredWhileRunning = t.sink.state.count - before;
     expect(deliveredWhileRunning).toBeLessThan(size);
 
-    runner = await startRunner();
-    await sink.waitFor(before + size, 60_000);
+    t.worker = await startTestWorker(t, WORKER);
+    await t.sink.waitFor(before + size, 60_000);
     await queueDrained();
 
-    expect(sink.state.count - before).toBe(size);
+    expect(t.sink.state.count - before).toBe(size);
     const causes = await deliveredCauses(book.id);
     expect(causes).toHaveLength(size);
     expect(new Set(causes).size).toBe(size);
-    const recipients = sink.received.slice(-size).flatMap((m) => m.envelopeTo);
+    const recipients = t.sink.received.slice(-size).flatMap((m) => m.envelopeTo);
     expect(new Set(recipients).size).toBe(size);
     expect(recipients.every((r) => r.startsWith(prefix))).toBe(true);
   }, 90_000);
