@@ -1,26 +1,15 @@
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect, it } from 'vitest';
 import { TEST_SECRET } from './helpers.js';
-import { spawnEntry } from './processes.js';
+import { freePort, spawnEntry, waitReady } from './processes.js';
 
 // Ctrl-C in a terminal sends SIGINT to the whole foreground process group: the API and its embedded PostgreSQL.
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 it('logs one JSON line per request and no error when the process group gets SIGINT', async () => {
   const port = await freePort();
-  const { child, exited, output } = spawnEntry(
+  const server = spawnEntry(
     'src/server.ts',
     {
       PATH: process.env.PATH,
@@ -36,18 +25,10 @@ it('logs one JSON line per request and no error when the process group gets SIGI
     },
     { detached: true }, // its own process group, as a shell's foreground job
   );
+  const { child, exited, output } = server;
   const pid = child.pid!;
   try {
-    const deadline = Date.now() + 90_000;
-    for (;;) {
-      const ok = await fetch(`http://127.0.0.1:${port}/health`).then(
-        (r) => r.status === 200,
-        () => false,
-      );
-      if (ok) break;
-      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`not healthy:\n${output()}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    await waitReady(port, { path: '/health', proc: server, timeoutMs: 90_000 });
     const res = await fetch(`http://127.0.0.1:${port}/health?ticket=s3cret-ticket`);
     expect(res.status).toBe(200);
     // Let the worker settle (its LISTEN connection) and the request line reach stdout.

@@ -1,6 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
@@ -8,26 +6,16 @@ import { drizzle } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, PASSWORD_HASH, PASSWORD, TEST_SECRET, uniqueEmail } from './helpers.js';
+import { freePort, spawnEntry, waitReady, type SpawnedProcess } from './processes.js';
 
 // Two API processes (two replicas) on one PostgreSQL database: limits and lockouts are one, not one per process.
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
-const replicas: { child: ChildProcess; port: number; output: () => string }[] = [];
+const replicas: (SpawnedProcess & { port: number })[] = [];
 
-async function startReplica(): Promise<{ child: ChildProcess; port: number; output: () => string }> {
+async function startReplica(): Promise<SpawnedProcess & { port: number }> {
   const port = await freePort();
-  let out = '';
-  const env: NodeJS.ProcessEnv = {
+  const replica = spawnEntry('src/server.ts', {
     ...process.env,
     NODE_ENV: 'test',
     PORT: String(port),
@@ -40,26 +28,14 @@ async function startReplica(): Promise<{ child: ChildProcess; port: number; outp
     LOG_LEVEL: 'warn',
     AUTH_RATE_LIMIT_PER_MINUTE: '6',
     LOGIN_MAX_FAILURES: '3',
-  };
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/health/ready`)).status === 200)
-        return { child, port, output: () => out };
-    } catch {
-      // not listening yet
-    }
-    if (child.exitCode !== null) break;
-    await new Promise((r) => setTimeout(r, 200));
+  try {
+    await waitReady(port, { proc: replica });
+  } catch (err) {
+    replica.child.kill('SIGKILL');
+    throw err;
   }
-  child.kill('SIGKILL');
-  throw new Error(`replica did not become ready:\n${out}`);
+  return { ...replica, port };
 }
 
 beforeAll(async () => {
@@ -69,14 +45,10 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all(
-    replicas.map(
-      (r) =>
-        new Promise<void>((resolve) => {
-          if (r.child.exitCode !== null) return resolve();
-          r.child.once('exit', () => resolve());
-          r.child.kill('SIGTERM');
-        }),
-    ),
+    replicas.map((r) => {
+      r.child.kill('SIGTERM');
+      return r.exited;
+    }),
   );
   await database.drop();
 }, 60_000);

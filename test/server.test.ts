@@ -1,57 +1,19 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { alive, freePort, spawnEntry, waitReady, type SpawnedProcess } from './processes.js';
 
 // These tests start the real entry point as `npm start` does: no DATABASE_URL, so an embedded PostgreSQL.
 const dataDir = mkdtempSync(path.join(tmpdir(), 'bookstore-server-test-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-function startServer(port: number): { child: ChildProcess; output: () => string } {
-  let out = '';
+function startServer(port: number): SpawnedProcess {
   const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir };
   delete env.DATABASE_URL;
   env.LOG_LEVEL = 'info';
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  return { child, output: () => out };
-}
-
-async function waitReady(port: number, timeoutMs = 60_000): Promise<Response> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    try {
-      const res = await fetch(`http://127.0.0.1:${port}/health/ready`);
-      if (res.status === 200) return res;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error('server did not become ready');
-}
-
-function exited(child: ChildProcess): Promise<number | null> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null) return resolve(child.exitCode);
-    child.once('exit', (code) => resolve(code));
-  });
+  return spawnEntry('src/server.ts', env);
 }
 
 function postmasterPid(): number | undefined {
@@ -59,26 +21,18 @@ function postmasterPid(): number | undefined {
   return existsSync(file) ? Number(readFileSync(file, 'utf8').split('\n')[0]) : undefined;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 describe('the server entry point on the embedded database', () => {
   it('starts with no DATABASE_URL, answers /health/ready, and stops cleanly on SIGTERM', async () => {
     const port = await freePort();
-    const { child, output } = startServer(port);
+    const server = startServer(port);
+    const { child, output } = server;
     try {
-      const res = await waitReady(port);
+      const res = await waitReady(port, { proc: server });
       expect(await res.json()).toEqual({ status: 'ok', database: 'ok' });
       const pid = postmasterPid();
       expect(pid).toBeGreaterThan(0);
       child.kill('SIGTERM');
-      expect(await exited(child)).toBe(0);
+      expect((await server.exited).code).toBe(0);
       expect(alive(pid!)).toBe(false);
       expect(output()).toContain('shutdown complete');
     } finally {
@@ -89,20 +43,20 @@ describe('the server entry point on the embedded database', () => {
   it('starts again after the previous process was killed with SIGKILL, stopping the leftover server first', async () => {
     const port = await freePort();
     const first = startServer(port);
-    await waitReady(port);
+    await waitReady(port, { proc: first });
     const leftover = postmasterPid()!;
     first.child.kill('SIGKILL');
-    await exited(first.child);
+    await first.exited;
     expect(alive(leftover)).toBe(true); // the orphaned postmaster survives a kill -9 of its parent
 
     const port2 = await freePort();
     const second = startServer(port2);
     try {
-      const res = await waitReady(port2);
+      const res = await waitReady(port2, { proc: second });
       expect(res.status).toBe(200);
       expect(alive(leftover)).toBe(false);
       second.child.kill('SIGTERM');
-      expect(await exited(second.child)).toBe(0);
+      expect((await second.exited).code).toBe(0);
     } finally {
       second.child.kill('SIGKILL');
     }
@@ -123,16 +77,17 @@ describe('the server entry point on the embedded database', () => {
       );
       writeFileSync(`${dbDir}.owner`, `${strangerPid}\n`);
       const port = await freePort();
-      const { child, output } = startServer(port);
+      const server = startServer(port);
+      const { child, output } = server;
       try {
-        const res = await waitReady(port);
+        const res = await waitReady(port, { proc: server });
         expect(res.status).toBe(200);
         expect(alive(strangerPid)).toBe(true);
         expect(stranger.exitCode).toBeNull();
         expect(output()).toContain('stale');
         expect(postmasterPid()).not.toBe(strangerPid);
         child.kill('SIGTERM');
-        expect(await exited(child)).toBe(0);
+        expect((await server.exited).code).toBe(0);
       } finally {
         child.kill('SIGKILL');
       }

@@ -5,8 +5,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, TEST_SECRET } from './helpers.js';
-import { spawnEntry } from './processes.js';
-import { freePort } from './smtp-sink.js';
+import { alive, freePort, spawnEntry, waitReady } from './processes.js';
 
 // The real entry point under SIGTERM with a client that never finishes its request: the server must not wait for
 // it past SHUTDOWN_TIMEOUT_MS, and must still stop the worker, the pool and the database, in that order.
@@ -34,19 +33,6 @@ function startServer(env: NodeJS.ProcessEnv) {
   });
 }
 
-async function waitReady(port: number, output: () => string, timeoutMs = 90_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const ok = await fetch(`http://127.0.0.1:${port}/health/ready`).then(
-      (r) => r.status === 200,
-      () => false,
-    );
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`not ready:\n${output()}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 /** A request whose body never completes: its headers promise 1000 bytes, 10 are sent. */
 async function slowClient(port: number) {
   const socket = connect(port, '127.0.0.1');
@@ -69,22 +55,13 @@ const logLines = (out: string) =>
     .filter((l) => l.startsWith('{'))
     .map((l) => JSON.parse(l) as { msg?: string; level?: number; exitCode?: number });
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 describe('graceful shutdown of the API process', () => {
   it('closes a slow client at SHUTDOWN_TIMEOUT_MS, then stops the worker, the pool and the embedded database, and exits 0', async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'bookstore-shutdown-test-'));
     const port = await freePort();
     const server = startServer({ PORT: String(port), DATA_DIR: dataDir });
     try {
-      await waitReady(port, server.output);
+      await waitReady(port, { proc: server, timeoutMs: 90_000 });
       const postmaster = Number(
         readFileSync(path.join(dataDir, 'db', 'postmaster.pid'), 'utf8').split('\n')[0],
       );
@@ -143,7 +120,7 @@ describe('graceful shutdown of the API process', () => {
     const observer = new pg.Client({ connectionString: database.url });
     await observer.connect();
     try {
-      await waitReady(port, server.output);
+      await waitReady(port, { proc: server, timeoutMs: 90_000 });
       const connections = async () =>
         (
           await observer.query<{ n: number }>(

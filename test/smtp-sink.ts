@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 
@@ -7,18 +6,6 @@ export interface ReceivedMail {
   envelopeTo: string[];
   raw: Buffer;
   parsed: ParsedMail;
-}
-
-/** A free TCP port on loopback (nothing listens on it until someone starts a server there). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 /** The envelope of a message the sink accepted (kept even with `parse: false`). */

@@ -1,10 +1,10 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, TEST_SECRET } from './helpers.js';
+import { alive, freePort, spawnProcess, waitReady } from './processes.js';
 
 // `npm start` and the compiled entry points, as a supervisor (systemd, a container runtime) runs them.
 
@@ -13,16 +13,6 @@ beforeAll(async () => {
   database = await createTestDatabase();
 });
 afterAll(() => database.drop());
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 function env(port: number): NodeJS.ProcessEnv {
   return {
@@ -40,36 +30,6 @@ function env(port: number): NodeJS.ProcessEnv {
   };
 }
 
-function spawnLogged(command: string, args: string[], e: NodeJS.ProcessEnv) {
-  let out = '';
-  const child = spawn(command, args, { env: e, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  return { child, output: () => out };
-}
-
-async function waitHealthy(port: number, timeoutMs = 60_000): Promise<unknown> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    try {
-      const res = await fetch(`http://127.0.0.1:${port}/health`);
-      if (res.status === 200) return res.json();
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error('did not become healthy');
-}
-
-function exited(child: ChildProcess): Promise<{ code: number | null; signal: string | null }> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null)
-      return resolve({ code: child.exitCode, signal: child.signalCode });
-    child.once('exit', (code, signal) => resolve({ code, signal }));
-  });
-}
-
 /** Every process below `pid` (from /proc), to check that nothing outlives its parent. */
 function descendants(pid: number): number[] {
   const file = `/proc/${pid}/task/${pid}/children`;
@@ -77,15 +37,6 @@ function descendants(pid: number): number[] {
   const kids = readFileSync(file, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
   return kids.flatMap((k) => [k, ...descendants(k)]);
 }
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 async function refused(port: number): Promise<boolean> {
   try {
@@ -99,13 +50,14 @@ async function refused(port: number): Promise<boolean> {
 describe('production start', () => {
   it('SIGTERM to `npm start` reaches the server: it shuts down gracefully and nothing keeps running', async () => {
     const port = await freePort();
-    const { child, output } = spawnLogged('npm', ['start', '--silent'], env(port));
+    const npm = spawnProcess('npm', ['start', '--silent'], env(port));
+    const { child, output } = npm;
     try {
-      await waitHealthy(port);
+      await waitReady(port, { path: '/health', proc: npm });
       const below = descendants(child.pid!);
       expect(below.length).toBeGreaterThan(0);
       child.kill('SIGTERM');
-      await exited(child);
+      await npm.exited;
       // npm itself exits at once; the server (its child) must shut down gracefully rather than live on reparented.
       const deadline = Date.now() + 30_000;
       while (below.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
@@ -134,15 +86,18 @@ describe('production start', () => {
 
     const port = await freePort();
     // MIGRATE_ON_START: the compiled code finds drizzle/ relative to the package root.
-    const { child, output } = spawnLogged(process.execPath, ['dist/server.js'], {
+    const server = spawnProcess(process.execPath, ['dist/server.js'], {
       ...env(port),
       MIGRATE_ON_START: 'true',
     });
+    const { child, output } = server;
     try {
-      expect(await waitHealthy(port)).toMatchObject({ status: 'ok' });
+      expect(await (await waitReady(port, { path: '/health', proc: server })).json()).toMatchObject({
+        status: 'ok',
+      });
       expect(output()).toContain('database migrations applied');
       child.kill('SIGTERM');
-      expect((await exited(child)).code, output()).toBe(0);
+      expect((await server.exited).code, output()).toBe(0);
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
     }

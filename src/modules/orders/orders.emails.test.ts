@@ -10,7 +10,9 @@ import {
   type TestContext,
   type TestUser,
 } from '../../../test/helpers.js';
-import { freePort, startSmtpSink, type SmtpSink } from '../../../test/smtp-sink.js';
+import { useMailTestApp } from '../../../test/mail.js';
+import { freePort } from '../../../test/processes.js';
+import { startSmtpSink, type SmtpSink } from '../../../test/smtp-sink.js';
 import { enqueueOrderConfirmation } from './orders.jobs.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -45,19 +47,7 @@ function jobOf(t: TestContext, orderId: number) {
 }
 
 describe('the order confirmation e-mail over real SMTP', () => {
-  let sink: SmtpSink;
-  let t: TestContext;
-  let worker: Runner;
-  beforeAll(async () => {
-    sink = await startSmtpSink();
-    t = await startTestApp({ env: { SMTP_URL: sink.url } });
-    worker = await startTestWorker(t, { concurrency: 2, pollInterval: 100 });
-  });
-  afterAll(async () => {
-    await worker.stop();
-    await t.close();
-    await sink.close();
-  });
+  const t = useMailTestApp({ worker: { concurrency: 2, pollInterval: 100 } });
 
   it('is delivered exactly once after a successful checkout, and failed checkouts send nothing', async () => {
     const user = await createUser(t, { email: `reader_one.${Date.now()}@example.com` });
@@ -105,9 +95,9 @@ describe('the order confirmation e-mail over real SMTP', () => {
     expect(ok.statusCode).toBe(201);
     const orderId = ok.json<{ id: number }>().id;
 
-    const [mail] = await sink.waitFor(1);
+    const [mail] = await t.sink.waitFor(1);
     await sleep(500);
-    expect(sink.received).toHaveLength(1);
+    expect(t.sink.received).toHaveLength(1);
     expect(mail!.envelopeTo).toEqual([user.email]);
     const parsed = mail!.parsed;
     expect(parsed.to && !Array.isArray(parsed.to) && parsed.to.value[0]!.address).toBe(user.email);
@@ -150,7 +140,7 @@ describe('the order confirmation e-mail over real SMTP', () => {
     const ok = await buy(t, user, [book], [1]);
     const orderId = ok.json<{ id: number }>().id;
     await until('the first delivery', async () =>
-      sink.received.some((m) => m.envelopeTo.includes(user.email)) ? true : undefined,
+      t.sink.received.some((m) => m.envelopeTo.includes(user.email)) ? true : undefined,
     );
     await until('the job to be removed', async () =>
       (await jobOf(t, orderId)).rows.length === 0 ? true : undefined,
@@ -159,7 +149,7 @@ describe('the order confirmation e-mail over real SMTP', () => {
     await until('the re-run job to finish', async () =>
       (await jobOf(t, orderId)).rows.length === 0 ? true : undefined,
     );
-    expect(sink.received.filter((m) => m.envelopeTo.includes(user.email))).toHaveLength(1);
+    expect(t.sink.received.filter((m) => m.envelopeTo.includes(user.email))).toHaveLength(1);
   });
 
   it('never runs a job enqueued in a transaction that rolled back', async () => {
@@ -176,7 +166,7 @@ describe('the order confirmation e-mail over real SMTP', () => {
     ).rejects.toThrow('roll back');
     expect((await jobOf(t, orderId)).rows).toHaveLength(0);
     await sleep(800);
-    expect(sink.received.filter((m) => m.envelopeTo.includes(user.email))).toHaveLength(0);
+    expect(t.sink.received.filter((m) => m.envelopeTo.includes(user.email))).toHaveLength(0);
   });
 });
 
