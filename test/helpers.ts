@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import pg from 'pg';
 import { pino } from 'pino';
 import { afterAll, beforeAll, inject } from 'vitest';
@@ -11,10 +11,12 @@ import { loadConfig, type Config } from '../src/config.js';
 import { closeDeps, createDeps, type Deps } from '../src/deps.js';
 import { createServices, type Services } from '../src/services.js';
 import type { Role } from '../src/modules/auth/auth.tokens.js';
-import { insertUser } from '../src/modules/users/users.accounts.js';
-import { insertBook } from '../src/modules/books/books.repository.js';
+import { endAllSessions } from '../src/modules/auth/auth.service.js';
+import { bookCreateBody } from '../src/modules/books/books.schemas.js';
+import { createBooksService } from '../src/modules/books/books.service.js';
 import { books } from '../src/modules/books/books.table.js';
-import { setUserActive } from '../src/modules/users/users.repository.js';
+import { insertUser } from '../src/modules/users/users.accounts.js';
+import { createUsersService } from '../src/modules/users/users.service.js';
 import { startWorker } from '../src/jobs/queue.js';
 import { taskList } from '../src/jobs/tasks.js';
 
@@ -191,7 +193,13 @@ export interface TestUser {
   auth: { authorization: string };
 }
 
-/** Creates an account through the auth module's repository (no password hashing: a fixed hash) and signs a token. */
+/**
+ * Creates an account through the users module's account entry point (`insertUser`, what registration and
+ * `admin:create` call) with a fixed hash, and signs a token. Not through `auth.register`: that hashes the
+ * password (argon2, a tenth of a second an account) and enqueues a verification e-mail, which the e-mail tests
+ * would receive, and it cannot make an administrator or an account without a password. A deactivated account
+ * is deactivated through the users service, as an administrator does it.
+ */
 export async function createUser(
   t: Pick<TestContext, 'deps'>,
   opts: { email?: string; role?: Role; isActive?: boolean; passwordHash?: string | null } = {},
@@ -204,14 +212,19 @@ export async function createUser(
     role,
   });
   if (!row) throw new Error(`createUser: ${email} is taken`);
-  if (opts.isActive === false) await setUserActive(t.deps.db, row.id, false);
+  if (opts.isActive === false)
+    await createUsersService(t.deps, { endAll: endAllSessions }).deactivateUser(row.id);
   const token = await t.deps.tokens.sign(row.id, role);
   return { id: row.id, email, role, token, auth: { authorization: `Bearer ${token}` } };
 }
 
 export const createAdmin = (t: Pick<TestContext, 'deps'>) => createUser(t, { role: 'admin' });
 
-/** Creates a book through the books module's repository, with the stock as given (no stock change recorded). */
+/**
+ * Creates a book as `POST /books` does (the create body's schema, then the books service), then puts the stock as
+ * given on it directly: a stock change through the stock service would record a restock and notify readers,
+ * which the tests that need a book with stock count on not happening.
+ */
 export async function createBook(
   t: Pick<TestContext, 'deps'>,
   opts: {
@@ -228,18 +241,22 @@ export async function createBook(
   const author = opts.author ?? `Author ${counter}`;
   const price = opts.price ?? '10.00';
   const stock = opts.stock ?? 10;
-  const row = await insertBook(t.deps.db, {
+  const body = bookCreateBody.parse({
     title,
     author,
     price,
-    stockQuantity: stock,
     isbn: opts.isbn ?? null,
-    genreId: opts.genreId ?? null,
+    genre_id: opts.genreId ?? null,
   });
-  return { id: row.id, title, author, price, stock };
+  const { id } = await createBooksService(t.deps).createBook(body);
+  if (stock !== 0) await t.deps.db.update(books).set({ stockQuantity: stock }).where(eq(books.id, id));
+  return { id, title, author, price, stock };
 }
 
-/** Inserts `n` books in one statement (for tests that need many); ids ascending. */
+/**
+ * Inserts `n` books in one statement (for tests that need hundreds, where one service call a book would be most
+ * of the test's time); ids ascending. Titles, authors and prices are valid for the create body.
+ */
 export async function createBooks(
   t: Pick<TestContext, 'deps'>,
   n: number,
@@ -261,7 +278,11 @@ export async function createBooks(
   return rows.map((r) => r.id).sort((a, b) => a - b);
 }
 
-/** Inserts an order with its items directly (status and created_at as given), bypassing checkout. */
+/**
+ * Inserts an order with its items directly, bypassing checkout: for states checkout cannot produce (a
+ * `payment_failed` order, one placed at a given past instant, lines of a deleted book, prices other than the
+ * book's), as the analytics and history tests need.
+ */
 export async function insertOrder(
   t: Pick<TestContext, 'deps'>,
   opts: {
