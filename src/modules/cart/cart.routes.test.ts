@@ -6,11 +6,16 @@ const t = useTestApp();
 
 const addItem = (user: TestUser, payload: unknown) =>
   t.app.inject({ method: 'POST', url: '/cart/items', headers: user.auth, payload: payload as object });
+const getCart = (user: TestUser) => t.app.inject({ method: 'GET', url: '/cart', headers: user.auth });
+const putItem = (user: TestUser, id: number | string, payload: object) =>
+  t.app.inject({ method: 'PUT', url: `/cart/items/${id}`, headers: user.auth, payload });
+const deleteItem = (user: TestUser, id: number | string) =>
+  t.app.inject({ method: 'DELETE', url: `/cart/items/${id}`, headers: user.auth });
 
 describe('GET /cart', () => {
   it('answers an empty cart without creating one for a user who never added anything', async () => {
     const user = await createUser(t);
-    const res = await t.app.inject({ method: 'GET', url: '/cart', headers: user.auth });
+    const res = await getCart(user);
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({ items: [], total_items: 0, total_price: '0.00' });
     const carts = await t.deps.db.execute(sql`SELECT 1 FROM carts WHERE user_id = ${user.id}`);
@@ -30,7 +35,7 @@ describe('GET /cart', () => {
     await addItem(user, { book_id: a.id, quantity: 2 });
     await addItem(user, { book_id: b.id });
     await t.deps.db.execute(sql`UPDATE books SET price = 13.00 WHERE id = ${a.id}`);
-    const res = await t.app.inject({ method: 'GET', url: '/cart', headers: user.auth });
+    const res = await getCart(user);
     const body = res.json<{ items: { book_id: number; quantity: number; book: { price: string } }[] }>();
     expect(body.items.map((i) => [i.book_id, i.quantity, i.book.price])).toEqual([
       [a.id, 2, '13.00'],
@@ -113,7 +118,7 @@ describe('POST /cart/items', () => {
       code: 'CART_ITEM_DUPLICATE',
       field: 'book_id',
     });
-    const cart = await t.app.inject({ method: 'GET', url: '/cart', headers: user.auth });
+    const cart = await getCart(user);
     expect(cart.json()).toMatchObject({ total_items: 2 });
   });
 
@@ -141,12 +146,7 @@ describe('PUT and DELETE /cart/items/{item_id}', () => {
   it('updates the quantity', async () => {
     const user = await createUser(t);
     const id = await itemOf(user);
-    const res = await t.app.inject({
-      method: 'PUT',
-      url: `/cart/items/${id}`,
-      headers: user.auth,
-      payload: { quantity: 7 },
-    });
+    const res = await putItem(user, id, { quantity: 7 });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ id, quantity: 7, book: { price: '4.00' } });
   });
@@ -154,12 +154,7 @@ describe('PUT and DELETE /cart/items/{item_id}', () => {
   it.each([0, 1000])('rejects the quantity %s with 422', async (quantity) => {
     const user = await createUser(t);
     const id = await itemOf(user);
-    const res = await t.app.inject({
-      method: 'PUT',
-      url: `/cart/items/${id}`,
-      headers: user.auth,
-      payload: { quantity },
-    });
+    const res = await putItem(user, id, { quantity });
     expect(res.statusCode).toBe(422);
     expect(res.json()).toMatchObject({ detail: [{ loc: ['body', 'quantity'] }] });
   });
@@ -168,38 +163,28 @@ describe('PUT and DELETE /cart/items/{item_id}', () => {
     const owner = await createUser(t);
     const other = await createUser(t);
     const id = await itemOf(owner);
-    const put = await t.app.inject({
-      method: 'PUT',
-      url: `/cart/items/${id}`,
-      headers: other.auth,
-      payload: { quantity: 5 },
-    });
+    const put = await putItem(other, id, { quantity: 5 });
     expect(put.statusCode).toBe(403);
     expect(put.json()).toEqual({
       detail: 'Not authorized to modify this cart item',
       code: 'CART_ITEM_FORBIDDEN',
     });
-    const del = await t.app.inject({ method: 'DELETE', url: `/cart/items/${id}`, headers: other.auth });
+    const del = await deleteItem(other, id);
     expect(del.statusCode).toBe(403);
-    const cart = await t.app.inject({ method: 'GET', url: '/cart', headers: owner.auth });
+    const cart = await getCart(owner);
     expect(cart.json()).toMatchObject({ items: [{ id, quantity: 1 }] });
   });
 
   it('answers 404 CART_ITEM_NOT_FOUND for an unknown item', async () => {
     const user = await createUser(t);
-    const put = await t.app.inject({
-      method: 'PUT',
-      url: '/cart/items/999999',
-      headers: user.auth,
-      payload: { quantity: 1 },
-    });
+    const put = await putItem(user, 999999, { quantity: 1 });
     expect(put.statusCode).toBe(404);
     expect(put.json()).toEqual({
       detail: 'Cart item not found',
       code: 'CART_ITEM_NOT_FOUND',
       field: 'item_id',
     });
-    const del = await t.app.inject({ method: 'DELETE', url: '/cart/items/999999', headers: user.auth });
+    const del = await deleteItem(user, 999999);
     expect(del.statusCode).toBe(404);
     expect(del.json()).toMatchObject({ code: 'CART_ITEM_NOT_FOUND', field: 'item_id' });
   });
@@ -207,16 +192,16 @@ describe('PUT and DELETE /cart/items/{item_id}', () => {
   it('deletes an item with 204 and an empty body', async () => {
     const user = await createUser(t);
     const id = await itemOf(user);
-    const res = await t.app.inject({ method: 'DELETE', url: `/cart/items/${id}`, headers: user.auth });
+    const res = await deleteItem(user, id);
     expect(res.statusCode).toBe(204);
     expect(res.body).toBe('');
-    const cart = await t.app.inject({ method: 'GET', url: '/cart', headers: user.auth });
+    const cart = await getCart(user);
     expect(cart.json()).toEqual({ items: [], total_items: 0, total_price: '0.00' });
   });
 
   it('answers 422 for a non-integer item id', async () => {
     const user = await createUser(t);
-    const res = await t.app.inject({ method: 'DELETE', url: '/cart/items/abc', headers: user.auth });
+    const res = await deleteItem(user, 'abc');
     expect(res.statusCode).toBe(422);
     expect(res.json()).toMatchObject({ detail: [{ loc: ['path', 'item_id'] }] });
   });
@@ -242,7 +227,7 @@ describe('cart size cap', () => {
         code: 'CART_LIMIT_REACHED',
       });
     }
-    const cart = await t.app.inject({ method: 'GET', url: '/cart', headers: user.auth });
+    const cart = await getCart(user);
     expect(cart.json<{ items: unknown[] }>().items).toHaveLength(100);
     // Room again once a line goes.
     const line = cart.json<{ items: { id: number }[] }>().items[0]!;
