@@ -4,6 +4,7 @@ import {
   createBook,
   createBooks,
   createUser,
+  insertOrder,
   type TestUser,
   useAdmin,
   useTestApp,
@@ -30,12 +31,9 @@ const restock = (bookId: number, quantity: number) =>
     payload: { quantity },
   });
 
-async function insertOrder(userId: number): Promise<number> {
-  const r = await t.deps.db.execute<{ id: number }>(
-    sql`INSERT INTO orders (user_id, status) VALUES (${userId}, 'confirmed') RETURNING id`,
-  );
-  return r.rows[0]!.id;
-}
+/** A confirmed order of `userId` with no lines: the tests of recordPreBookingConversions hand it the books. */
+const emptyOrder = async (userId: number): Promise<number> =>
+  (await insertOrder(t, { userId, items: [] })).id;
 
 describe('POST /prebooks', () => {
   it('puts the reader in the queue of an out-of-stock book and answers with the full pre-booking', async () => {
@@ -251,7 +249,7 @@ describe('conversion', () => {
     await restock(bought.id, 5);
     await restock(notBought.id, 5);
 
-    const orderId = await insertOrder(user.id);
+    const orderId = await emptyOrder(user.id);
     const at = new Date('2026-02-03T04:05:06.789Z');
     const converted = await t.deps.db.transaction((tx) =>
       recordPreBookingConversions(tx, {
@@ -275,7 +273,7 @@ describe('conversion', () => {
       converted_order_id: null,
     });
 
-    const secondOrder = await insertOrder(user.id);
+    const secondOrder = await emptyOrder(user.id);
     const again = await t.deps.db.transaction((tx) =>
       recordPreBookingConversions(tx, { userId: user.id, orderId: secondOrder, bookIds: [bought.id], at }),
     );
@@ -395,7 +393,7 @@ describe('admin views', () => {
     for (const r of readers) await preBook(r, popular.id);
     for (const r of readers.slice(0, 2)) await preBook(r, restocked.id);
     await restock(restocked.id, 9);
-    const orderId = await insertOrder(readers[0]!.id);
+    const orderId = await emptyOrder(readers[0]!.id);
     await t.deps.db.transaction((tx) =>
       recordPreBookingConversions(tx, {
         userId: readers[0]!.id,

@@ -150,6 +150,13 @@ describe('POST /uploads/images', () => {
 });
 
 describe('GET /uploads/<file>', () => {
+  /** GET `url` answers the framework's 404, not the file. */
+  async function expectNotFound(url: string) {
+    const res = await t.app.inject({ method: 'GET', url });
+    expect(res.statusCode, url).toBe(404);
+    expect(res.json(), url).toEqual({ detail: 'Not Found', code: 'HTTP_404' });
+  }
+
   it('answers the framework 404 for a missing file and for temporary files', async () => {
     for (const url of [
       '/uploads/nothing.png',
@@ -157,9 +164,7 @@ describe('GET /uploads/<file>', () => {
       '/uploads/../package.json',
       '/uploads/',
     ]) {
-      const res = await t.app.inject({ method: 'GET', url });
-      expect(res.statusCode, url).toBe(404);
-      expect(res.json()).toEqual({ detail: 'Not Found', code: 'HTTP_404' });
+      await expectNotFound(url);
     }
   });
 
@@ -176,9 +181,7 @@ describe('GET /uploads/<file>', () => {
       '/uploads/%00',
       '/uploads/a%00.png',
     ]) {
-      const res = await t.app.inject({ method: 'GET', url });
-      expect(res.statusCode, url).toBe(404);
-      expect(res.json(), url).toEqual({ detail: 'Not Found', code: 'HTTP_404' });
+      await expectNotFound(url);
     }
     // The client resolves `/uploads/..` (and `%2e%2e`) to `/`: the root's pointer to the docs, never the folder.
     const root = await t.app.inject({ method: 'GET', url: '/' });
