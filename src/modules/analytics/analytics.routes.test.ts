@@ -1,17 +1,6 @@
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createAdmin,
-  createBook,
-  createUser,
-  insertOrder,
-  startTestApp,
-  type TestContext,
-  type TestUser,
-  useAdmin,
-  useTestApp,
-  useUser,
-} from '../../../test/helpers.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createBook, createUser, insertOrder, useAdmin, useTestApp, useUser } from '../../../test/helpers.js';
 
 /** The app's clock; each test moves it to its own year so that the tests' orders never share a window. */
 let now = new Date('2026-03-04T10:00:00Z');
@@ -36,6 +25,18 @@ async function summary(period: string) {
   expect(res.statusCode).toBe(200);
   return res.json<Record<string, unknown>>();
 }
+
+/** An order line as `insertOrder` takes it. */
+const line = (bookId: number, quantity: number, unitPrice: string) => ({ bookId, quantity, unitPrice });
+
+/** A row of the top-books report about `book` (created with the title and author it lists). */
+const topBook = (book: { id: number; title: string; author: string }, revenue: number, units: number) => ({
+  book_id: book.id,
+  title: book.title,
+  author: book.author,
+  total_revenue: revenue,
+  units_sold: units,
+});
 
 /** One confirmed order of one line at the given instant. */
 const order = (createdAt: string, unitPrice: string, quantity = 1, status?: 'payment_failed') =>
@@ -177,7 +178,6 @@ describe('GET /admin/analytics/sales/top-books within a period', () => {
     const y = await createBook(t, { title: 'Y', author: 'Ay' });
     const z = await createBook(t, { title: 'Z', author: 'Az' });
     const gone = await createBook(t, { title: 'Gone' });
-    const line = (bookId: number, quantity: number, unitPrice: string) => ({ bookId, quantity, unitPrice });
     await insertOrder(t, {
       userId: buyer.id,
       createdAt: '2029-06-01T00:00:00Z',
@@ -205,19 +205,12 @@ describe('GET /admin/analytics/sales/top-books within a period', () => {
     expect(byRevenue.statusCode).toBe(200);
     expect(byRevenue.json()).toEqual({
       sort_by: 'revenue',
-      items: [
-        { book_id: x.id, title: 'X', author: 'Ax', total_revenue: 20, units_sold: 2 },
-        { book_id: y.id, title: 'Y', author: 'Ay', total_revenue: 20, units_sold: 1 },
-        { book_id: z.id, title: 'Z', author: 'Az', total_revenue: 4, units_sold: 4 },
-      ],
+      items: [topBook(x, 20, 2), topBook(y, 20, 1), topBook(z, 4, 4)],
     });
     const byVolume = await get('/admin/analytics/sales/top-books?period=month&sort_by=volume&limit=2');
     expect(byVolume.json()).toEqual({
       sort_by: 'volume',
-      items: [
-        { book_id: z.id, title: 'Z', author: 'Az', total_revenue: 4, units_sold: 4 },
-        { book_id: x.id, title: 'X', author: 'Ax', total_revenue: 20, units_sold: 2 },
-      ],
+      items: [topBook(z, 4, 4), topBook(x, 20, 2)],
     });
     const today = await get('/admin/analytics/sales/top-books?period=today');
     expect(today.json().items.map((i: { book_id: number }) => i.book_id)).toEqual([y.id]);
@@ -238,13 +231,8 @@ describe('GET /admin/analytics/sales/top-books within a period', () => {
 });
 
 describe('all-time top books and low stock (a database of their own)', () => {
-  let own: TestContext;
-  let ownAdmin: TestUser;
-  beforeAll(async () => {
-    own = await startTestApp();
-    ownAdmin = await createAdmin(own);
-  });
-  afterAll(() => own.close());
+  const own = useTestApp();
+  const ownAdmin = useAdmin(own);
 
   const ownGet = (url: string) => own.app.inject({ method: 'GET', url, headers: ownAdmin.auth });
 
@@ -255,23 +243,17 @@ describe('all-time top books and low stock (a database of their own)', () => {
     await insertOrder(own, {
       userId: user.id,
       createdAt: '2001-01-01T00:00:00Z',
-      items: [{ bookId: a.id, quantity: 3, unitPrice: '0.33' }],
+      items: [line(a.id, 3, '0.33')],
     });
     await insertOrder(own, {
       userId: user.id,
       createdAt: '2099-01-01T00:00:00Z',
-      items: [
-        { bookId: a.id, quantity: 1, unitPrice: '0.02' },
-        { bookId: b.id, quantity: 1, unitPrice: '1.01' },
-      ],
+      items: [line(a.id, 1, '0.02'), line(b.id, 1, '1.01')],
     });
     const res = await ownGet('/admin/analytics/sales/top-books');
     expect(res.json()).toEqual({
       sort_by: 'revenue',
-      items: [
-        { book_id: a.id, title: 'A', author: 'Aa', total_revenue: 1.01, units_sold: 4 },
-        { book_id: b.id, title: 'B', author: 'Bb', total_revenue: 1.01, units_sold: 1 },
-      ],
+      items: [topBook(a, 1.01, 4), topBook(b, 1.01, 1)],
     });
     const one = await ownGet('/admin/analytics/sales/top-books?limit=1&sort_by=volume');
     expect(one.json().items.map((i: { book_id: number }) => i.book_id)).toEqual([a.id]);
