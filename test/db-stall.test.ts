@@ -8,6 +8,7 @@ import { allowLongStatements, READ_DEADLINE_MARGIN_MS } from '../src/db/client.j
 import { closeDeps, createDeps, type Deps } from '../src/deps.js';
 import { createDbProxy } from './db-proxy.js';
 import { createAdmin, createBook, createTestDatabase, testConfig, type TestApp } from './helpers.js';
+import { patchStock } from './requests.js';
 
 const STATEMENT_TIMEOUT_MS = 500;
 const LOCK_TIMEOUT_MS = 300;
@@ -93,26 +94,14 @@ describe('bounded database work', () => {
     try {
       await holder.query('BEGIN');
       await holder.query('SELECT id FROM books WHERE id = $1 FOR UPDATE', [book.id]);
-      const { res, ms } = await timed(() =>
-        app.inject({
-          method: 'PATCH',
-          url: `/books/${book.id}/stock`,
-          headers: admin.auth,
-          payload: { quantity: 7 },
-        }),
-      );
+      const { res, ms } = await timed(() => patchStock(app, admin, book.id, 7));
       expectUnavailable(res);
       expect(ms).toBeLessThan(LOCK_TIMEOUT_MS + SLACK_MS);
     } finally {
       await holder.query('ROLLBACK');
       await holder.end();
     }
-    const after = await app.inject({
-      method: 'PATCH',
-      url: `/books/${book.id}/stock`,
-      headers: admin.auth,
-      payload: { quantity: 7 },
-    });
+    const after = await patchStock(app, admin, book.id, 7);
     expect(after.statusCode).toBe(200);
     expect(after.json()).toMatchObject({ stock_quantity: 7 });
   });
@@ -137,12 +126,7 @@ describe('bounded database work', () => {
       });
       expectUnavailable(update);
 
-      const restock = await app.inject({
-        method: 'PATCH',
-        url: `/books/${book.id}/stock`,
-        headers: admin.auth,
-        payload: { quantity: 5 },
-      });
+      const restock = await patchStock(app, admin, book.id, 5);
       expect(restock.statusCode).toBe(200);
       expect(restock.json()).toMatchObject({ stock_quantity: 5 });
 

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createBook, createUser, useAdmin } from './helpers.js';
+import { patchStock, postPreBooking } from './requests.js';
 import { useMailTestApp } from './mail.js';
 import { spawnEntry, type SpawnedProcess } from './processes.js';
 
@@ -52,24 +53,10 @@ describe('hold expiry across worker processes', () => {
     expect(put.statusCode).toBe(200);
     const [first, second] = [await createUser(t), await createUser(t)];
     for (const r of [first, second]) {
-      const res = await t.app.inject({
-        method: 'POST',
-        url: '/prebooks',
-        headers: r.auth,
-        payload: { book_id: book.id },
-      });
+      const res = await postPreBooking(t.app, r, book.id);
       expect(res.statusCode).toBe(201);
     }
-    expect(
-      (
-        await t.app.inject({
-          method: 'PATCH',
-          url: `/books/${book.id}/stock`,
-          headers: admin.auth,
-          payload: { quantity: 1 },
-        })
-      ).statusCode,
-    ).toBe(200);
+    expect((await patchStock(t.app, admin, book.id, 1)).statusCode).toBe(200);
     const holdEnd = (
       await t.deps.db.execute<{ ms: number }>(
         sql`SELECT (extract(epoch FROM hold_expires_at) * 1000)::float8 AS ms

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createBook, useAdmin } from './helpers.js';
+import { patchStock } from './requests.js';
 import { useMailTestApp } from './mail.js';
 import { spawnEntry } from './processes.js';
 
@@ -53,13 +54,7 @@ async function waitingReaders(n: number) {
   return { book, prefix };
 }
 
-const restock = (bookId: number) =>
-  t.app.inject({
-    method: 'PATCH',
-    url: `/books/${bookId}/stock`,
-    headers: admin.auth,
-    payload: { quantity: 5 },
-  });
+const restock = (bookId: number) => patchStock(t.app, admin, bookId, 5);
 
 const recorded = async (bookId: number) =>
   (

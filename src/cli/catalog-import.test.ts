@@ -5,6 +5,7 @@ import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { createBook, createUser, TEST_SECRET, useTestApp } from '../../test/helpers.js';
+import { postPreBooking } from '../../test/requests.js';
 
 const t = useTestApp();
 
@@ -137,12 +138,7 @@ describe('npm run catalog:import', () => {
     const isbn = isbn13(3001);
     const book = await createBook(t, { stock: 0, isbn, title: 'Awaited', author: 'W. Aiting' });
     const reader = await createUser(t);
-    const prebook = await t.app.inject({
-      method: 'POST',
-      url: '/prebooks',
-      headers: reader.auth,
-      payload: { book_id: book.id },
-    });
+    const prebook = await postPreBooking(t.app, reader, book.id);
     expect(prebook.statusCode).toBe(201);
 
     const run = await catalogImport(

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { createBook, createUser, startTestWorker, type TestUser, useAdmin } from '../../../test/helpers.js';
+import { patchStock, postPreBooking } from '../../../test/requests.js';
 import { useMailTestApp } from '../../../test/mail.js';
 import type { ReceivedMail } from '../../../test/smtp-sink.js';
 
@@ -10,16 +11,9 @@ const WORKER = { concurrency: 8, pollInterval: 100, localQueueSize: 50 };
 const t = useMailTestApp({ worker: WORKER });
 const admin = useAdmin(t);
 
-const setStock = (bookId: number, quantity: number) =>
-  t.app.inject({
-    method: 'PATCH',
-    url: `/books/${bookId}/stock`,
-    headers: admin.auth,
-    payload: { quantity },
-  });
+const setStock = (bookId: number, quantity: number) => patchStock(t.app, admin, bookId, quantity);
 
-const preBook = (user: TestUser, bookId: number) =>
-  t.app.inject({ method: 'POST', url: '/prebooks', headers: user.auth, payload: { book_id: bookId } });
+const preBook = (user: TestUser, bookId: number) => postPreBooking(t.app, user, bookId);
 
 /** Waits until the job queue is empty: every e-mail job has run. */
 async function queueDrained(timeoutMs = 20_000) {

@@ -9,13 +9,13 @@ import {
   useAdmin,
   useTestApp,
 } from '../../../test/helpers.js';
+import { patchStock, postPreBooking } from '../../../test/requests.js';
 import { recordPreBookingConversions } from './prebooks.repository.js';
 
 const t = useTestApp();
 const admin = useAdmin(t);
 
-const preBook = (user: TestUser, bookId: number | string) =>
-  t.app.inject({ method: 'POST', url: '/prebooks', headers: user.auth, payload: { book_id: bookId } });
+const preBook = (user: TestUser, bookId: number | string) => postPreBooking(t.app, user, bookId);
 
 const myPreBookings = async (user: TestUser) => {
   const res = await t.app.inject({ method: 'GET', url: '/prebooks', headers: user.auth });
@@ -23,13 +23,7 @@ const myPreBookings = async (user: TestUser) => {
   return res.json().items as { id: number; book_id: number; status: string; queue_position: number | null }[];
 };
 
-const restock = (bookId: number, quantity: number) =>
-  t.app.inject({
-    method: 'PATCH',
-    url: `/books/${bookId}/stock`,
-    headers: admin.auth,
-    payload: { quantity },
-  });
+const restock = (bookId: number, quantity: number) => patchStock(t.app, admin, bookId, quantity);
 
 /** A confirmed order of `userId` with no lines: the tests of recordPreBookingConversions hand it the books. */
 const emptyOrder = async (userId: number): Promise<number> =>

@@ -14,28 +14,18 @@ import {
   useAdmin,
   useTestApp,
 } from '../../../test/helpers.js';
+import { patchStock, postPreBooking } from '../../../test/requests.js';
 
 const t = useTestApp();
 const admin = useAdmin(t);
 
 const preBook = async (user: TestUser, bookId: number): Promise<number> => {
-  const res = await t.app.inject({
-    method: 'POST',
-    url: '/prebooks',
-    headers: user.auth,
-    payload: { book_id: bookId },
-  });
+  const res = await postPreBooking(t.app, user, bookId);
   expect(res.statusCode).toBe(201);
   return res.json().id as number;
 };
 
-const setStock = (bookId: number, quantity: number) =>
-  t.app.inject({
-    method: 'PATCH',
-    url: `/books/${bookId}/stock`,
-    headers: admin.auth,
-    payload: { quantity },
-  });
+const setStock = (bookId: number, quantity: number) => patchStock(t.app, admin, bookId, quantity);
 
 const listNotifications = async (user: TestUser) => {
   const res = await t.app.inject({ method: 'GET', url: '/notifications', headers: user.auth });
@@ -179,12 +169,7 @@ describe('the fan-out of a large wave', () => {
       const boss = await createAdmin(slow);
       const reader = await createUser(slow);
       const book = await createBook(slow, { stock: 0 });
-      await slow.app.inject({
-        method: 'POST',
-        url: '/prebooks',
-        headers: reader.auth,
-        payload: { book_id: book.id },
-      });
+      await postPreBooking(slow.app, reader, book.id);
       // Every write to a wave takes longer than the ordinary limit, as a wave of many readers does.
       await slow.deps.db.execute(sql`
         CREATE FUNCTION slow_wave() RETURNS trigger LANGUAGE plpgsql AS
@@ -192,12 +177,7 @@ describe('the fan-out of a large wave', () => {
       await slow.deps.db.execute(
         sql`CREATE TRIGGER slow_wave BEFORE UPDATE ON restock_waves FOR EACH ROW EXECUTE FUNCTION slow_wave()`,
       );
-      const res = await slow.app.inject({
-        method: 'PATCH',
-        url: `/books/${book.id}/stock`,
-        headers: boss.auth,
-        payload: { quantity: 1 },
-      });
+      const res = await patchStock(slow.app, boss, book.id, 1);
       expect(res.statusCode).toBe(200);
       await runOnce({ pgPool: slow.deps.pool, taskList: taskList(slow.deps), noHandleSignals: true });
       const rows = await slow.deps.db.execute<{ fanned: boolean; failed: number }>(sql`

@@ -4,15 +4,15 @@ import { describe, expect, it } from 'vitest';
 import { taskList } from '../../jobs/tasks.js';
 import { materializeForUser } from '../notifications/notifications.repository.js';
 import { createBook, createUser, type TestUser, useAdmin, useTestApp } from '../../../test/helpers.js';
+import { patchStock, postPreBooking } from '../../../test/requests.js';
 
 const t = useTestApp();
 const admin = useAdmin(t);
 
 const setStock = (bookId: number, quantity: unknown, user: TestUser = admin) =>
-  t.app.inject({ method: 'PATCH', url: `/books/${bookId}/stock`, headers: user.auth, payload: { quantity } });
+  patchStock(t.app, user, bookId, quantity);
 
-const preBook = (user: TestUser, bookId: number) =>
-  t.app.inject({ method: 'POST', url: '/prebooks', headers: user.auth, payload: { book_id: bookId } });
+const preBook = (user: TestUser, bookId: number) => postPreBooking(t.app, user, bookId);
 
 /** A waiting pre-booking inserted directly: only possible for a book in stock by bypassing the API. */
 async function insertWaiting(userId: number, bookId: number): Promise<number> {
