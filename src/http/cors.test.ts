@@ -1,18 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestContext } from '../../test/helpers.js';
+import { describe, expect, it } from 'vitest';
+import { useTestApp } from '../../test/helpers.js';
 
 const STORE = 'http://localhost:3000';
 
-let t: TestContext;
-let any: TestContext;
-beforeAll(async () => {
-  t = await startTestApp();
-  any = await startTestApp({ env: { ALLOWED_ORIGINS: '*' } });
-});
-afterAll(async () => {
-  await t.close();
-  await any.close();
-});
+const t = useTestApp();
+const any = useTestApp({ env: { ALLOWED_ORIGINS: '*' } });
 
 const cors = (headers: Record<string, unknown>) =>
   Object.fromEntries(

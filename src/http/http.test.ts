@@ -1,12 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAdmin, startTestApp, type TestContext } from '../../test/helpers.js';
+import { describe, expect, it } from 'vitest';
+import { createAdmin, useTestApp } from '../../test/helpers.js';
 
-let t: TestContext;
-beforeAll(async () => {
-  // Six bodies per route from one address: more than the default hourly limit of the account e-mail routes.
-  t = await startTestApp({ env: { ACCOUNT_EMAIL_RATE_LIMIT_PER_HOUR: '100' } });
-});
-afterAll(() => t.close());
+// Six bodies per route from one address: more than the default hourly limit of the account e-mail routes.
+const t = useTestApp({ env: { ACCOUNT_EMAIL_RATE_LIMIT_PER_HOUR: '100' } });
 
 describe('HTTP basics', () => {
   it('answers an unknown path with 404 HTTP_404', async () => {

@@ -1,16 +1,16 @@
 import { Writable } from 'node:stream';
 import { sql } from 'drizzle-orm';
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   createAdmin,
   createBook,
   createUser,
-  startTestApp,
   type TestContext,
   uniqueEmail,
   useTestApp,
 } from '../../test/helpers.js';
+import { patchStock, postPreBooking } from '../../test/requests.js';
 import { deliverEmail } from '../emails/delivery.js';
 
 const TOKEN = 'metrics-token-0123456789abcdef';
@@ -140,23 +140,13 @@ describe('GET /metrics', () => {
     const book = await createBook(t, { stock: 0 });
     for (let i = 0; i < 3; i++) {
       const reader = await createUser(t);
-      const res = await t.app.inject({
-        method: 'POST',
-        url: '/prebooks',
-        headers: reader.auth,
-        payload: { book_id: book.id },
-      });
+      const res = await postPreBooking(t.app, reader, book.id);
       expect(res.statusCode).toBe(201);
     }
     const before = await scrape();
     const countBefore = sample(before, 'bookstore_restock_notified_readers_count') ?? 0;
     const sumBefore = sample(before, 'bookstore_restock_notified_readers_sum') ?? 0;
-    const res = await t.app.inject({
-      method: 'PATCH',
-      url: `/books/${book.id}/stock`,
-      headers: admin.auth,
-      payload: { quantity: 5 },
-    });
+    const res = await patchStock(t.app, admin, book.id, 5);
     expect(res.statusCode).toBe(200);
     const after = await scrape();
     expect(sample(after, 'bookstore_restock_notified_readers_count')).toBe(countBefore + 1);
@@ -171,20 +161,10 @@ describe('GET /metrics', () => {
 });
 
 describe('METRICS_TOKEN and production', () => {
-  let guarded: TestContext;
-  let production: TestContext;
-  let productionWithToken: TestContext;
-  beforeAll(async () => {
-    guarded = await startTestApp({ env: { METRICS_TOKEN: TOKEN } });
-    production = await startTestApp({ env: { NODE_ENV: 'production', MAIL_SUPPRESS_SEND: 'true' } });
-    productionWithToken = await startTestApp({
-      env: { NODE_ENV: 'production', MAIL_SUPPRESS_SEND: 'true', METRICS_TOKEN: TOKEN },
-    });
-  });
-  afterAll(async () => {
-    await guarded.close();
-    await production.close();
-    await productionWithToken.close();
+  const guarded = useTestApp({ env: { METRICS_TOKEN: TOKEN } });
+  const production = useTestApp({ env: { NODE_ENV: 'production', MAIL_SUPPRESS_SEND: 'true' } });
+  const productionWithToken = useTestApp({
+    env: { NODE_ENV: 'production', MAIL_SUPPRESS_SEND: 'true', METRICS_TOKEN: TOKEN },
   });
 
   it('with a token set, answers 401 without the right bearer token and 200 with it', async () => {

@@ -1,28 +1,16 @@
 import type { PassThrough } from 'node:stream';
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createAdmin,
-  createBook,
-  createUser,
-  startTestApp,
-  waitForLockWaiter,
-  type TestContext,
-  type TestUser,
-} from '../../../test/helpers.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createBook, createUser, useAdmin, useTestApp, waitForLockWaiter } from '../../../test/helpers.js';
+import { patchStock, postPreBooking } from '../../../test/requests.js';
 import { createNotificationHub, type NotificationHubOptions } from './notifications.live.js';
 
-let t: TestContext;
-let admin: TestUser;
+const t = useTestApp();
+const admin = useAdmin(t);
 const hubs: ReturnType<typeof createNotificationHub>[] = [];
-
-beforeAll(async () => {
-  t = await startTestApp();
-  admin = await createAdmin(t);
-});
+// Before the app closes (after-hooks run last registered first).
 afterAll(async () => {
   for (const hub of hubs) await hub.close();
-  await t.close();
 });
 
 function hub(opts: NotificationHubOptions = {}) {
@@ -52,23 +40,12 @@ async function until(what: string, check: () => boolean, timeoutMs = 3000) {
 async function waitingReader(title: string) {
   const reader = await createUser(t);
   const book = await createBook(t, { stock: 0, title });
-  const res = await t.app.inject({
-    method: 'POST',
-    url: '/prebooks',
-    headers: reader.auth,
-    payload: { book_id: book.id },
-  });
+  const res = await postPreBooking(t.app, reader, book.id);
   expect(res.statusCode).toBe(201);
   return { reader, book };
 }
 
-const restock = (bookId: number) =>
-  t.app.inject({
-    method: 'PATCH',
-    url: `/books/${bookId}/stock`,
-    headers: admin.auth,
-    payload: { quantity: 3 },
-  });
+const restock = (bookId: number) => patchStock(t.app, admin, bookId, 3);
 
 describe('notification hub', () => {
   it('pushes a notification committed while a new stream is being opened', async () => {

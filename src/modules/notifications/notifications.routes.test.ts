@@ -2,20 +2,19 @@ import { createHash } from 'node:crypto';
 import http from 'node:http';
 import { sql } from 'drizzle-orm';
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../app.js';
 import { closeDeps, createDeps } from '../../deps.js';
 import {
   createBook,
   createUser,
-  startTestApp,
   type TestApp,
   testConfig,
-  type TestContext,
   type TestUser,
   useAdmin,
   useTestApp,
 } from '../../../test/helpers.js';
+import { patchStock, postPreBooking } from '../../../test/requests.js';
 
 const t = useTestApp();
 const admin = useAdmin(t);
@@ -103,11 +102,9 @@ function openStream(url: string, headers: Record<string, string> = {}) {
 const notificationEvents = (events: SseEvent[]) =>
   events.filter((e) => e.event === 'notification').map((e) => e.data as { id: number; title: string });
 
-const preBook = (app: TestApp, user: TestUser, bookId: number) =>
-  app.inject({ method: 'POST', url: '/prebooks', headers: user.auth, payload: { book_id: bookId } });
+const preBook = (app: TestApp, user: TestUser, bookId: number) => postPreBooking(app, user, bookId);
 
-const restock = (app: TestApp, bookId: number, quantity = 5) =>
-  app.inject({ method: 'PATCH', url: `/books/${bookId}/stock`, headers: admin.auth, payload: { quantity } });
+const restock = (app: TestApp, bookId: number, quantity = 5) => patchStock(app, admin, bookId, quantity);
 
 /** A second API process on the same database, as when several instances run behind a load balancer. */
 async function startSecondProcess() {
@@ -306,19 +303,13 @@ describe('GET /notifications/stream', () => {
 
 describe('limits on open streams', () => {
   // Two servers, so that the streams one test leaves closing cannot count against the next one's limit.
-  let limited: TestContext;
-  let small: TestContext;
+  const limited = useTestApp({ env: { NOTIFICATION_STREAMS_PER_USER: '2' } });
+  const small = useTestApp({ env: { NOTIFICATION_STREAMS_MAX: '3' } });
   let url: string;
   let smallUrl: string;
   beforeAll(async () => {
-    limited = await startTestApp({ env: { NOTIFICATION_STREAMS_PER_USER: '2' } });
-    small = await startTestApp({ env: { NOTIFICATION_STREAMS_MAX: '3' } });
     url = `${await limited.app.listen({ port: 0, host: '127.0.0.1' })}/notifications/stream`;
     smallUrl = `${await small.app.listen({ port: 0, host: '127.0.0.1' })}/notifications/stream`;
-  });
-  afterAll(async () => {
-    await limited.close();
-    await small.close();
   });
 
   /** A request expected to be refused: its status, Retry-After and JSON body. */

@@ -2,13 +2,14 @@ import { sql } from 'drizzle-orm';
 import type { Runner } from 'graphile-worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  createAdmin,
   createBook,
   createUser,
   startTestApp,
   startTestWorker,
   type TestContext,
   type TestUser,
+  useAdmin,
+  useTestApp,
 } from '../../../test/helpers.js';
 import { useMailTestApp } from '../../../test/mail.js';
 import { freePort } from '../../../test/processes.js';
@@ -232,18 +233,14 @@ describe('retries while SMTP is unavailable', () => {
 });
 
 describe('the development mailbox', () => {
-  let t: TestContext;
+  // No SMTP_URL: in development the e-mails go to the mailbox.
+  const t = useTestApp();
+  const admin = useAdmin(t);
   let worker: Runner;
-  let admin: TestUser;
   beforeAll(async () => {
-    t = await startTestApp();
-    admin = await createAdmin(t);
     worker = await startTestWorker(t, { concurrency: 2, pollInterval: 100 });
   });
-  afterAll(async () => {
-    await worker.stop();
-    await t.close();
-  });
+  afterAll(() => worker.stop());
 
   it('lists the confirmation newest first and shows it as HTML and as a raw message', async () => {
     const user = await createUser(t);

@@ -1,16 +1,12 @@
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { cronItems, taskList } from '../../jobs/tasks.js';
-import { createBook, createUser, startTestApp, type TestContext } from '../../../test/helpers.js';
+import { createBook, createUser, useTestApp } from '../../../test/helpers.js';
 import { IDEMPOTENCY_KEY_PURGE_TASK, purgeExpiredIdempotencyKeys } from './orders.jobs.js';
 
 const HOUR_MS = 60 * 60 * 1000;
 
-let t: TestContext;
-beforeAll(async () => {
-  t = await startTestApp({ env: { IDEMPOTENCY_KEY_TTL_HOURS: '2' } });
-});
-afterAll(() => t.close());
+const t = useTestApp({ env: { IDEMPOTENCY_KEY_TTL_HOURS: '2' } });
 
 async function orderWithKey(userId: number, key: string, ageMs: number): Promise<number> {
   const r = await t.deps.db.execute<{ id: number }>(sql`
