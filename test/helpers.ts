@@ -14,6 +14,7 @@ import type { Role } from '../src/modules/auth/auth.tokens.js';
 import { endAllSessions } from '../src/modules/auth/auth.service.js';
 import { bookCreateBody } from '../src/modules/books/books.schemas.js';
 import { createBooksService } from '../src/modules/books/books.service.js';
+import { createReviewsService } from '../src/modules/reviews/reviews.service.js';
 import { books } from '../src/modules/books/books.table.js';
 import { insertUser } from '../src/modules/users/users.accounts.js';
 import { createUsersService } from '../src/modules/users/users.service.js';
@@ -308,6 +309,26 @@ export async function insertOrder(
     );
   }
   return { id };
+}
+
+/**
+ * A review of the book by a new reader, through the reviews service (as `POST /books/{id}/reviews`): the reader
+ * first gets a confirmed order of the book (`insertOrder`), since only buyers may review. `deleted: true` then
+ * deletes it through the service as its author does.
+ */
+export async function createReview(
+  t: Pick<TestContext, 'deps'>,
+  opts: { bookId: number; rating: number; text?: string; deleted?: boolean },
+): Promise<{ id: number; user: TestUser }> {
+  const user = await createUser(t);
+  await insertOrder(t, {
+    userId: user.id,
+    items: [{ bookId: opts.bookId, quantity: 1, unitPrice: '10.00' }],
+  });
+  const reviews = createReviewsService(t.deps);
+  const { id } = await reviews.createReview(user, opts.bookId, { rating: opts.rating, text: opts.text });
+  if (opts.deleted) await reviews.deleteReview(user, id);
+  return { id, user };
 }
 
 /** True once some session of the test database waits for a row lock (within 5 seconds). */

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createAdmin, createBook, createUser, useTestApp } from '../../../test/helpers.js';
+import { createAdmin, createBook, createReview, useTestApp } from '../../../test/helpers.js';
 
 const t = useTestApp();
 let genreA: number;
@@ -21,12 +21,7 @@ async function list(query: string) {
 }
 const titles = async (query: string) => (await list(query)).items.map((b) => b.title);
 
-async function review(bookId: number, rating: number) {
-  const reviewer = await createUser(t);
-  await t.deps.db.execute(
-    sql`INSERT INTO reviews (user_id, book_id, rating) VALUES (${reviewer.id}, ${bookId}, ${rating})`,
-  );
-}
+const review = (bookId: number, rating: number) => createReview(t, { bookId, rating });
 
 beforeAll(async () => {
   const admin = await createAdmin(t);

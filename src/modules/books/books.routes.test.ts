@@ -1,6 +1,13 @@
 import { sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createBook, createUser, useAdmin, useTestApp, useUser } from '../../../test/helpers.js';
+import {
+  createBook,
+  createReview,
+  createUser,
+  useAdmin,
+  useTestApp,
+  useUser,
+} from '../../../test/helpers.js';
 
 const t = useTestApp();
 const admin = useAdmin(t);
@@ -377,16 +384,8 @@ describe('GET /books/{book_id}', () => {
     ];
     for (const [ratings, expected] of cases) {
       const book = await createBook(t);
-      for (const rating of ratings) {
-        const reviewer = await createUser(t);
-        await t.deps.db.execute(
-          sql`INSERT INTO reviews (user_id, book_id, rating) VALUES (${reviewer.id}, ${book.id}, ${rating})`,
-        );
-      }
-      const deletedBy = await createUser(t);
-      await t.deps.db.execute(
-        sql`INSERT INTO reviews (user_id, book_id, rating, deleted_at) VALUES (${deletedBy.id}, ${book.id}, 1, now())`,
-      );
+      for (const rating of ratings) await createReview(t, { bookId: book.id, rating });
+      await createReview(t, { bookId: book.id, rating: 1, deleted: true });
       const res = await get(book.id);
       expect(res.json()).toMatchObject({ avg_rating: expected, review_count: ratings.length });
     }
