@@ -331,6 +331,18 @@ export async function createReview(
   return { id, user };
 }
 
+/** The recorded causes of the book's restock e-mails (`restock:<pre_booking_id>:<wave_id>`), sorted. */
+export async function deliveredRestockCauses(
+  t: Pick<TestContext, 'deps'>,
+  bookId: number,
+): Promise<string[]> {
+  const r = await t.deps.db.execute<{ cause: string }>(sql`
+    SELECT cause FROM email_deliveries
+    WHERE cause IN (SELECT 'restock:' || id || ':' || wave_id FROM pre_bookings WHERE book_id = ${bookId})
+    ORDER BY cause`);
+  return r.rows.map((row) => row.cause);
+}
+
 /** True once some session of the test database waits for a row lock (within 5 seconds). */
 export async function waitForLockWaiter(t: Pick<TestContext, 'deps'>): Promise<boolean> {
   const deadline = Date.now() + 5000;

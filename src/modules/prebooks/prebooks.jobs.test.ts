@@ -1,6 +1,13 @@
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { createBook, createUser, startTestWorker, type TestUser, useAdmin } from '../../../test/helpers.js';
+import {
+  createBook,
+  createUser,
+  deliveredRestockCauses,
+  startTestWorker,
+  type TestUser,
+  useAdmin,
+} from '../../../test/helpers.js';
 import { patchStock, postPreBooking } from '../../../test/requests.js';
 import { useMailTestApp } from '../../../test/mail.js';
 import type { ReceivedMail } from '../../../test/smtp-sink.js';
@@ -38,14 +45,7 @@ async function notifiedIds(bookId: number): Promise<number[]> {
   return r.rows.map((row) => row.id);
 }
 
-/** The recorded causes of the book's alerts: `restock:<pre_booking_id>:<wave_id>`. */
-async function deliveredCauses(bookId: number): Promise<string[]> {
-  const r = await t.deps.db.execute<{ cause: string }>(sql`
-    SELECT cause FROM email_deliveries
-    WHERE cause IN (SELECT 'restock:' || id || ':' || wave_id FROM pre_bookings WHERE book_id = ${bookId})
-    ORDER BY cause`);
-  return r.rows.map((row) => row.cause);
-}
+const deliveredCauses = (bookId: number) => deliveredRestockCauses(t, bookId);
 
 async function notifiedCauses(bookId: number): Promise<string[]> {
   const r = await t.deps.db.execute<{ cause: string }>(sql`

@@ -3,7 +3,14 @@ import { runOnce } from 'graphile-worker';
 import { describe, expect, it } from 'vitest';
 import { taskList } from '../../jobs/tasks.js';
 import { materializeForUser } from '../notifications/notifications.repository.js';
-import { createBook, createUser, type TestUser, useAdmin, useTestApp } from '../../../test/helpers.js';
+import {
+  createBook,
+  createUser,
+  deliveredRestockCauses,
+  type TestUser,
+  useAdmin,
+  useTestApp,
+} from '../../../test/helpers.js';
 import { patchStock, postPreBooking } from '../../../test/requests.js';
 
 const t = useTestApp();
@@ -57,14 +64,7 @@ async function runJobs() {
   await runOnce({ pgPool: t.deps.pool, taskList: taskList(t.deps), noHandleSignals: true });
 }
 
-/** The e-mail causes recorded for the book's pre-bookings, once the jobs have run. */
-async function deliveredCausesFor(bookId: number): Promise<string[]> {
-  const r = await t.deps.db.execute<{ cause: string }>(sql`
-    SELECT cause FROM email_deliveries
-    WHERE cause IN (SELECT 'restock:' || id || ':' || wave_id FROM pre_bookings WHERE book_id = ${bookId})
-    ORDER BY cause`);
-  return r.rows.map((row) => row.cause);
-}
+const deliveredCausesFor = (bookId: number) => deliveredRestockCauses(t, bookId);
 
 /** The in-app notifications of the book's readers, as each of them will read them. */
 async function notificationsFor(bookId: number) {
