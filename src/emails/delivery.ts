@@ -1,7 +1,7 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import type { Deps } from '../deps.js';
-import { deliveryGuard, type DeliveryGuard } from '../jobs/liveness.js';
+import { deliveryGuardOf, type DeliveryGuard } from '../jobs/liveness.js';
 import { emailClaims, emailDeliveries } from './emails.table.js';
 import type { OutgoingEmail } from './message.js';
 
@@ -68,8 +68,10 @@ export async function deliverEmail(
   deps: Pick<Deps, 'db' | 'mailer' | 'log'> & Partial<Pick<Deps, 'metrics'>>,
   cause: string,
   compose: () => Promise<OutgoingEmail | null>,
+  /** The job run's helpers: in a worker, its delivery guard (claims, lease); without, an unguarded send. */
+  job?: object,
 ): Promise<DeliveryOutcome> {
-  const guard = deliveryGuard();
+  const guard = deliveryGuardOf(job);
   if (!guard) return deliverUnguarded(deps, cause, compose);
   const mine = await claimCauses(deps.db, guard, [cause]);
   if (!mine.has(cause)) {
@@ -151,6 +153,8 @@ export interface BatchOptions {
   send: (message: BatchMessage) => Promise<unknown>;
   parallelism: number;
   signal?: AbortSignal;
+  /** The job run's helpers: in a worker, its delivery guard (claims, lease); without, an unguarded batch. */
+  job?: object;
 }
 
 /**
@@ -175,7 +179,7 @@ export async function deliverBatch(
   deps: Pick<Deps, 'db' | 'pool' | 'log'> & Partial<Pick<Deps, 'metrics'>>,
   opts: BatchOptions,
 ): Promise<BatchOutcome> {
-  const guard = deliveryGuard();
+  const guard = deliveryGuardOf(opts.job);
   if (!guard) return sendBatch(deps, opts);
   // One claim statement for the whole batch; causes claimed by another live run are left to it.
   const mine = await claimCauses(

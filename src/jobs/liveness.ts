@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
@@ -42,16 +41,21 @@ export interface DeliveryGuard {
   mayDeliver(): boolean;
 }
 
-const current = new AsyncLocalStorage<DeliveryGuard>();
+/**
+ * The guard of each running job, keyed by the job's helpers object (graphile-worker makes one per job run). Not an
+ * AsyncLocalStorage: on Node 20 the first run() installs a promise hook for the whole process, which then taxes every
+ * promise of an API process with an in-process worker (~1-2 µs per catalog read).
+ */
+const guards = new WeakMap<object, DeliveryGuard>();
 
-/** Runs a job handler with its worker's delivery guard (read by deliverEmail and deliverBatch). */
-export function runWithDeliveryGuard<T>(guard: DeliveryGuard, fn: () => T): T {
-  return current.run(guard, fn);
+/** Gives a job run (its helpers) its worker's delivery guard, read back by deliveryGuardOf. */
+export function attachDeliveryGuard(helpers: object, guard: DeliveryGuard): void {
+  guards.set(helpers, guard);
 }
 
-/** The guard of the job being run, or undefined outside a worker (a handler called directly, in tests). */
-export function deliveryGuard(): DeliveryGuard | undefined {
-  return current.getStore();
+/** The guard of a job run, or undefined outside a worker (a handler called directly, in tests). */
+export function deliveryGuardOf(helpers: object | undefined): DeliveryGuard | undefined {
+  return helpers === undefined ? undefined : guards.get(helpers);
 }
 
 const SWEEP_SQL = `

@@ -16,7 +16,7 @@ import type { Logger as Pino } from 'pino';
 import { isConnectionTermination, isShuttingDown } from '../lib/shutting-down.js';
 import type { Config } from '../config.js';
 import type { DbOrTx } from '../db/client.js';
-import { createLiveness, DEFAULT_LIVENESS, runWithDeliveryGuard, type LivenessOptions } from './liveness.js';
+import { attachDeliveryGuard, createLiveness, DEFAULT_LIVENESS, type LivenessOptions } from './liveness.js';
 
 export interface JobOptions {
   /** The cause of the job: a second job with the same key is not added while the first one exists. */
@@ -105,8 +105,10 @@ export async function startWorker(
         ? [
             [
               name,
-              (payload: unknown, helpers: JobHelpers) =>
-                runWithDeliveryGuard(liveness.guard, () => task(payload, helpers)),
+              (payload: unknown, helpers: JobHelpers) => {
+                attachDeliveryGuard(helpers, liveness.guard);
+                return task(payload, helpers);
+              },
             ],
           ]
         : [],

@@ -92,28 +92,33 @@ function linkEmailTask(
   purpose: EmailTokenPurpose,
 ): Task {
   const validHours = purpose === 'verify_email' ? VERIFY_EMAIL_VALID_HOURS : PASSWORD_RESET_VALID_HOURS;
-  return async (payload) => {
+  return async (payload, helpers) => {
     const { email, cause } = linkPayload.parse(payload);
-    await deliverEmail(deps, cause, async () => {
-      const user = await findUserByEmail(deps.db, email);
-      // No account (a request for an unknown address answers the same), a deactivated one, or nothing to verify.
-      if (!user?.isActive) return null;
-      if (purpose === 'verify_email' && user.emailVerifiedAt !== null) return null;
-      const now = deps.clock.now();
-      const token = randomBytes(32).toString('base64url');
-      await insertEmailToken(deps.db, {
-        userId: user.id,
-        purpose,
-        tokenHash: hashLinkToken(token),
-        expiresAt: new Date(now.getTime() + validHours * HOUR_MS),
-      });
-      return renderLinkEmail(deps.config, purpose, deps.mailer.domain, now, {
-        to: user.email,
-        token,
-        cause,
-        validHours,
-      });
-    });
+    await deliverEmail(
+      deps,
+      cause,
+      async () => {
+        const user = await findUserByEmail(deps.db, email);
+        // No account (a request for an unknown address answers the same), a deactivated one, or nothing to verify.
+        if (!user?.isActive) return null;
+        if (purpose === 'verify_email' && user.emailVerifiedAt !== null) return null;
+        const now = deps.clock.now();
+        const token = randomBytes(32).toString('base64url');
+        await insertEmailToken(deps.db, {
+          userId: user.id,
+          purpose,
+          tokenHash: hashLinkToken(token),
+          expiresAt: new Date(now.getTime() + validHours * HOUR_MS),
+        });
+        return renderLinkEmail(deps.config, purpose, deps.mailer.domain, now, {
+          to: user.email,
+          token,
+          cause,
+          validHours,
+        });
+      },
+      helpers,
+    );
   };
 }
 

@@ -24,27 +24,32 @@ const payloadSchema = z.object({ order_id: z.int() });
 
 /** Sends the confirmation of one order, at most once (deliverEmail records the cause). */
 export function orderConfirmationTask(deps: Pick<Deps, 'db' | 'mailer' | 'log' | 'clock' | 'config'>): Task {
-  return async (payload) => {
+  return async (payload, helpers) => {
     const { order_id: orderId } = payloadSchema.parse(payload);
-    await deliverEmail(deps, orderConfirmationKey(orderId), async () => {
-      const order = await findOrder(deps.db, orderId);
-      if (!order) return null;
-      const email = await findUserEmail(deps.db, order.userId);
-      if (email === undefined) return null;
-      const lines = await findOrderLines(deps.db, [orderId]);
-      return renderOrderConfirmation(deps.config, deps.mailer.domain, deps.clock.now(), {
-        orderId,
-        email,
-        lines: lines.map((l) => ({
-          title: l.title ?? 'A book no longer in our catalog',
-          author: l.author ?? 'unknown author',
-          quantity: l.quantity,
-          unit_price: l.unitPrice,
-          cover_image_url: l.coverImageUrl,
-          isbn: l.isbn,
-        })),
-      });
-    });
+    await deliverEmail(
+      deps,
+      orderConfirmationKey(orderId),
+      async () => {
+        const order = await findOrder(deps.db, orderId);
+        if (!order) return null;
+        const email = await findUserEmail(deps.db, order.userId);
+        if (email === undefined) return null;
+        const lines = await findOrderLines(deps.db, [orderId]);
+        return renderOrderConfirmation(deps.config, deps.mailer.domain, deps.clock.now(), {
+          orderId,
+          email,
+          lines: lines.map((l) => ({
+            title: l.title ?? 'A book no longer in our catalog',
+            author: l.author ?? 'unknown author',
+            quantity: l.quantity,
+            unit_price: l.unitPrice,
+            cover_image_url: l.coverImageUrl,
+            isbn: l.isbn,
+          })),
+        });
+      },
+      helpers,
+    );
   };
 }
 

@@ -177,6 +177,7 @@ export function restockBatchTask(
         prepared.send(m.to, m.messageId, oneClickCancelHeaders(links.urlFor(preBookingOf.get(m.cause)!))),
       parallelism: deps.mailer.parallelism,
       signal: helpers.abortSignal,
+      job: helpers,
     });
     deps.log.info(
       { waveId, fromId, toId, sent: outcome.sent, mode: deps.mailer.mode },
@@ -194,34 +195,39 @@ const legacyPayload = z.object({ pre_booking_id: z.int() });
  */
 export function restockEmailTask(deps: Pick<Deps, 'db' | 'mailer' | 'log' | 'clock' | 'config'>): Task {
   const links = createCancelLinks(deps.config.SECRET_KEY, deps.config.PUBLIC_BASE_URL);
-  return async (payload) => {
+  return async (payload, helpers) => {
     const { pre_booking_id: id } = legacyPayload.parse(payload);
-    await deliverEmail(deps, restockCause(id), async () => {
-      const [row] = await deps.db
-        .select({
-          status: preBookings.status,
-          email: users.email,
-          isActive: users.isActive,
-          bookId: books.id,
-          title: books.title,
-          author: books.author,
-        })
-        .from(preBookings)
-        .innerJoin(users, eq(users.id, preBookings.userId))
-        .innerJoin(books, eq(books.id, preBookings.bookId))
-        .where(eq(preBookings.id, id));
-      if (!row || !row.isActive || row.status !== 'notified') return null;
-      return renderRestockEmail({
-        preBookingId: id,
-        to: row.email,
-        bookId: row.bookId,
-        title: row.title,
-        author: row.author,
-        storeUrl: deps.config.STORE_URL,
-        domain: deps.mailer.domain,
-        cancelUrl: links.urlFor(id),
-        now: deps.clock.now(),
-      });
-    });
+    await deliverEmail(
+      deps,
+      restockCause(id),
+      async () => {
+        const [row] = await deps.db
+          .select({
+            status: preBookings.status,
+            email: users.email,
+            isActive: users.isActive,
+            bookId: books.id,
+            title: books.title,
+            author: books.author,
+          })
+          .from(preBookings)
+          .innerJoin(users, eq(users.id, preBookings.userId))
+          .innerJoin(books, eq(books.id, preBookings.bookId))
+          .where(eq(preBookings.id, id));
+        if (!row || !row.isActive || row.status !== 'notified') return null;
+        return renderRestockEmail({
+          preBookingId: id,
+          to: row.email,
+          bookId: row.bookId,
+          title: row.title,
+          author: row.author,
+          storeUrl: deps.config.STORE_URL,
+          domain: deps.mailer.domain,
+          cancelUrl: links.urlFor(id),
+          now: deps.clock.now(),
+        });
+      },
+      helpers,
+    );
   };
 }
