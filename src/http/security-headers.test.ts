@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { startTestApp, useAdmin, useTestApp } from '../../test/helpers.js';
+import { DOCUMENT_HEADERS } from './security-headers.js';
 
 const t = useTestApp();
 const admin = useAdmin(t);
@@ -19,6 +20,9 @@ describe('security headers', () => {
       expect(res.headers['cross-origin-resource-policy']).toBe('same-origin');
       expect(res.headers['content-security-policy']).toContain("default-src 'none'");
       expect(res.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+      // The document-only headers go with HTML pages, not with JSON answers.
+      for (const name of Object.keys(DOCUMENT_HEADERS))
+        expect(res.headers[name], `${url} ${name}`).toBeUndefined();
     }
     // Errors produced before any route (a malformed body) carry them too.
     const bad = await t.app.inject({
@@ -53,7 +57,13 @@ describe('security headers', () => {
       expect(csp).not.toMatch(/script-src[^;]*(https:|\*|'unsafe-inline')/);
       expect(csp).toContain("connect-src 'self'");
       expect(res.headers['x-content-type-options']).toBe('nosniff');
+      for (const [name, value] of Object.entries(DOCUMENT_HEADERS))
+        expect(res.headers[name], `${url} ${name}`).toBe(value);
     }
+    expect(DOCUMENT_HEADERS).toMatchObject({
+      'cross-origin-opener-policy': 'same-origin',
+      'origin-agent-cluster': '?1',
+    });
   });
 
   it('serves /redoc with only local scripts, and the pinned ReDoc bundle from the npm package', async () => {

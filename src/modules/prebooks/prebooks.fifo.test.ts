@@ -680,6 +680,8 @@ describe('one-click cancel from the restock e-mail', () => {
     expect(page.headers['content-type']).toMatch(/^text\/html/);
     expect(page.headers['cache-control']).toBe('no-store');
     expect(page.headers['referrer-policy']).toBe('no-referrer');
+    expect(page.headers['cross-origin-opener-policy']).toBe('same-origin');
+    expect(page.headers['origin-agent-cluster']).toBe('?1');
     expect(page.body).toContain('Cancel my pre-booking');
     expect(page.body).toContain('method="post"');
     expect((await mine(readers[0]!, book.id)).status).toBe('notified');

@@ -1,8 +1,10 @@
+import { DOCUMENT_HEADERS } from '../../http/security-headers.js';
 import { escapeHtml } from '../../emails/layout.js';
 import type { PreBookingStatus } from './prebooks.table.js';
 
 /** Headers of the one-click cancel pages: the token is in the URL, so it must not leak, be cached or be framed. */
 export const PAGE_HEADERS = {
+  ...DOCUMENT_HEADERS,
   'content-type': 'text/html; charset=utf-8',
   'cache-control': 'no-store',
   'referrer-policy': 'no-referrer',
