@@ -45,6 +45,9 @@ export async function addJob(
   )`);
 }
 
+/** How long after a server-ended connection its log line waits for a shutdown begun by the same Ctrl-C. */
+const TERMINATION_JUDGED_AFTER_MS = 500;
+
 /** Routes graphile-worker's log lines to pino, so that failed jobs show up with their reason. */
 export function workerLogger(log: Pino): Logger {
   return new Logger((scope) => (logLevel, message, meta) => {
@@ -53,10 +56,17 @@ export function workerLogger(log: Pino): Logger {
       scope: { label: scope.label, taskIdentifier: scope.taskIdentifier, jobId: scope.jobId },
       ...meta,
     };
-    // Ctrl-C also stops the embedded PostgreSQL, which may drop the worker's connections before runner.stop().
-    if (level === 'error' && isShuttingDown() && isConnectionTermination(meta?.error))
-      log.info(fields, `${message} (expected while shutting down)`);
-    else if (level === 'error') log.error(fields, message);
+    // Ctrl-C also stops the embedded PostgreSQL, which may drop the worker's connections before runner.stop(),
+    // and even before this process's own SIGINT handler has run: a connection ended by the server is judged a
+    // moment later, when a shutdown that started at the same instant has been marked.
+    if (level === 'error' && isConnectionTermination(meta?.error)) {
+      const judge = () => {
+        if (isShuttingDown()) log.info(fields, `${message} (expected while shutting down)`);
+        else log.error(fields, message);
+      };
+      if (isShuttingDown()) judge();
+      else setTimeout(judge, TERMINATION_JUDGED_AFTER_MS).unref();
+    } else if (level === 'error') log.error(fields, message);
     else if (level === 'warning') log.warn(fields, message);
     else if (level === 'info') log.debug(fields, message);
     else log.trace(fields, message);
