@@ -76,9 +76,9 @@ export class SeriesHistogram<L extends string> {
     return Promise.resolve({
       name: this.name,
       help: this.help,
-      type: this.type as never,
+      type: this.type,
       values,
-      aggregator: 'sum',
+      aggregator: this.aggregator,
     });
   }
 
