@@ -40,6 +40,17 @@ describe('namedRead', () => {
     ]);
   });
 
+  it("rejects with the server's error, and the same statement runs again afterwards", async () => {
+    const run = namedRead(pool, 'client_test_error', 'SELECT 10 / $1::int AS q');
+    const failed = await run([0]).then(
+      () => undefined,
+      (err: unknown) => err as { code?: string },
+    );
+    expect(failed?.code).toBe('22012');
+    expect(await run([5])).toEqual([[2]]);
+    expect(await Promise.all([run([1]), run([2]), run([10])])).toEqual([[[10]], [[5]], [[1]]]);
+  });
+
   it('runs as a named statement, parsed once per connection', async () => {
     const single = createPool(database.url, 1);
     try {
