@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type pg from 'pg';
 import { createTestDatabase } from '../../test/helpers.js';
 import { createDbProxy } from '../../test/db-proxy.js';
 import { createPool, namedRead, READ_DEADLINE_MARGIN_MS } from './client.js';
@@ -97,6 +98,71 @@ describe('read deadline', () => {
       proxy.thaw();
       await bounded.end();
       await proxy.cut();
+    }
+  });
+});
+
+describe('waiting for a pooled connection', () => {
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+  it('fails each waiter when its own wait is up, in arrival order, and hands a released client to the next one still waiting', async () => {
+    const waitMs = 1000;
+    const gap = 300;
+    const single = createPool(database.url, 1, {
+      statementTimeoutMs: 2000,
+      lockTimeoutMs: 1000,
+      connectTimeoutMs: waitMs,
+    });
+    // Every client handed out here, given back in `finally` if a failed expectation left it out (else end() waits).
+    const unreleased = new Set<pg.PoolClient>();
+    const release = (client: pg.PoolClient) => {
+      unreleased.delete(client);
+      client.release();
+    };
+    const held = await single.connect();
+    unreleased.add(held);
+    try {
+      const started = performance.now();
+      const settle = (p: Promise<pg.PoolClient>) =>
+        p.then(
+          (client) => (unreleased.add(client), { client, ms: performance.now() - started }),
+          (err: unknown) => ({ err, ms: performance.now() - started }),
+        );
+      // Three waiters, `gap` apart (the first in pg's callback form, as pool.query asks).
+      const first = settle(
+        new Promise<pg.PoolClient>((resolve, reject) =>
+          single.connect((err, client) => (err ? reject(err) : resolve(client!))),
+        ),
+      );
+      await sleep(gap);
+      const second = settle(single.connect());
+      await sleep(gap);
+      const third = settle(single.connect());
+      expect(single.waitingCount).toBe(3);
+
+      // At waitMs the first is failed; the client comes back a third of a gap later and goes to the second, which
+      // still has two thirds of a gap to wait.
+      const a = await first;
+      expect(String((a as { err?: unknown }).err)).toMatch(/timeout exceeded when trying to connect/);
+      expect(a.ms).toBeGreaterThanOrEqual(waitMs - 5);
+      await sleep(Math.max(0, waitMs + gap / 3 - (performance.now() - started)));
+      release(held);
+      const b = await second;
+      expect((b as { client?: pg.PoolClient }).client).toBeDefined();
+      expect(b.ms).toBeLessThan(gap + waitMs);
+
+      // The second keeps it: the third is failed at its own time, not earlier.
+      const c = await third;
+      expect(String((c as { err?: unknown }).err)).toMatch(/timeout exceeded when trying to connect/);
+      expect(c.ms).toBeGreaterThanOrEqual(2 * gap + waitMs - 5);
+      expect(single.waitingCount).toBe(0);
+
+      release((b as { client: pg.PoolClient }).client);
+      const { rows } = await single.query<{ n: number }>('SELECT 1 AS n');
+      expect(rows).toEqual([{ n: 1 }]);
+    } finally {
+      for (const client of unreleased) client.release();
+      await single.end();
     }
   });
 });
