@@ -12,6 +12,7 @@ import {
 } from '../../test/helpers.js';
 import { patchStock, postPreBooking } from '../../test/requests.js';
 import { deliverEmail } from '../emails/delivery.js';
+import { requestIdGenerator } from './metrics.js';
 
 const TOKEN = 'metrics-token-0123456789abcdef';
 
@@ -240,6 +241,16 @@ describe('X-Request-Id', () => {
     expect(a.headers['x-request-id']).toMatch(UUID);
     expect(b.headers['x-request-id']).toMatch(UUID);
     expect(a.headers['x-request-id']).not.toBe(b.headers['x-request-id']);
+  });
+
+  it('makes ids that are version-4 UUIDs, distinct within a process and between processes', () => {
+    const next = requestIdGenerator();
+    const ids = Array.from({ length: 20_000 }, () => next());
+    for (const id of ids.slice(0, 100)) expect(id).toMatch(UUID);
+    expect(new Set(ids).size).toBe(ids.length);
+    // Another process (another generator) draws its own random part.
+    const other = requestIdGenerator();
+    expect(other().slice(0, 24)).not.toBe(ids[0]!.slice(0, 24));
   });
 
   it('replaces an over-long id or one with unsafe characters by a fresh UUID', async () => {

@@ -1,4 +1,4 @@
-import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHash, randomInt, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { RouteContext } from './route-context.js';
@@ -9,9 +9,29 @@ import { AppError } from './errors.js';
 /** An incoming X-Request-Id is kept only when it is short and made of safe characters; else one is made. */
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-export function requestIdFrom(req: IncomingMessage): string {
-  const given = req.headers['x-request-id'];
-  return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+/**
+ * Ids made here are UUID-shaped (version 4, RFC 4122 variant): 62 random bits drawn once per process, then a 48-bit
+ * counter from a random start. They are unique within a process and, with overwhelming probability, across the
+ * API processes sharing a log; making one is a counter step and a hex format instead of crypto.randomUUID's
+ * (~0.5 µs of the ~70 µs a catalog read costs). A request id correlates log lines; it is not a secret (a client
+ * may send its own), so it need not be unpredictable.
+ */
+export function requestIdGenerator(): () => string {
+  const prefix = randomUUID().slice(0, 24);
+  const SPAN = 2 ** 48;
+  let counter = randomInt(2 ** 47);
+  return () => {
+    counter = counter + 1 === SPAN ? 0 : counter + 1;
+    return prefix + counter.toString(16).padStart(12, '0');
+  };
+}
+
+/** Fastify's genReqId: the client's X-Request-Id when it is acceptable, else a new id from `next`. */
+export function requestIdFrom(next: () => string): (req: IncomingMessage) => string {
+  return (req) => {
+    const given = req.headers['x-request-id'];
+    return typeof given === 'string' && REQUEST_ID.test(given) ? given : next();
+  };
 }
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest();
@@ -33,13 +53,23 @@ export const metricsMounted = (config: Pick<Config, 'METRICS_TOKEN' | 'isProduct
  */
 export function requestDurations(metrics: Pick<Metrics, 'httpRequestDuration'>) {
   const histogram = metrics.httpRequestDuration;
-  const series = new Map<string, (seconds: number) => void>();
+  // route → method → status → observer. The route and method strings are the same instances request after request
+  // (the route's own, the HTTP parser's), so each lookup reuses their cached hash: no key is built per request.
+  const byRoute = new Map<string, Map<string, Map<number, (seconds: number) => void>>>();
   return (method: string, route: string | undefined, statusCode: number, elapsedMs: number) => {
-    const key = `${statusCode} ${method} ${route ?? ''}`;
-    let observe = series.get(key);
+    const r = route ?? '';
+    let byMethod = byRoute.get(r);
+    if (byMethod === undefined) byRoute.set(r, (byMethod = new Map()));
+    let byStatus = byMethod.get(method);
+    if (byStatus === undefined) byMethod.set(method, (byStatus = new Map()));
+    let observe = byStatus.get(statusCode);
     if (observe === undefined) {
-      observe = histogram.series(key, { method, route: route ?? 'unmatched', status_code: statusCode });
-      series.set(key, observe);
+      observe = histogram.series(`${statusCode} ${method} ${r}`, {
+        method,
+        route: route ?? 'unmatched',
+        status_code: statusCode,
+      });
+      byStatus.set(statusCode, observe);
     }
     observe(elapsedMs / 1000);
   };

@@ -4,11 +4,13 @@ import type { Logger } from 'pino';
 import type { Deps } from '../deps.js';
 import { requestLoggerFactory } from '../lib/logger.js';
 import { BODY_LIMIT } from './body-parsers.js';
-import { requestIdFrom } from './metrics.js';
+import { requestIdFrom, requestIdGenerator } from './metrics.js';
 
 /** Starlette's query parsing: a repeated parameter keeps its last value. */
 function parseQuery(raw: string): Record<string, string> {
   const out: Record<string, string> = {};
+  // The router passes '' for a URL without a query (most requests): no URLSearchParams for it.
+  if (raw.length === 0) return out;
   for (const [key, value] of new URLSearchParams(raw)) out[key] = value;
   return out;
 }
@@ -24,7 +26,7 @@ export function serverOptions(deps: Pick<Deps, 'config' | 'log'>) {
     childLoggerFactory: requestLoggerFactory,
     bodyLimit: BODY_LIMIT,
     requestIdHeader: false,
-    genReqId: requestIdFrom,
+    genReqId: requestIdFrom(requestIdGenerator()),
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 200, querystringParser: parseQuery },
     forceCloseConnections: 'idle',
     // request.ip (limits, throttles, logs) is the X-Forwarded-For client only behind these proxies.
