@@ -55,13 +55,14 @@ export function requestDurations(metrics: Pick<Metrics, 'httpRequestDuration'>) 
   const histogram = metrics.httpRequestDuration;
   // route → method → status → observer. The route and method strings are the same instances request after request
   // (the route's own, the HTTP parser's), so each lookup reuses their cached hash: no key is built per request.
-  const byRoute = new Map<string, Map<string, Map<number, (seconds: number) => void>>>();
+  type ByStatus = Map<number, (seconds: number) => void>;
+  const byRoute = new Map<string, Map<string, ByStatus>>();
   return (method: string, route: string | undefined, statusCode: number, elapsedMs: number) => {
     const r = route ?? '';
     let byMethod = byRoute.get(r);
-    if (byMethod === undefined) byRoute.set(r, (byMethod = new Map()));
+    if (byMethod === undefined) byRoute.set(r, (byMethod = new Map<string, ByStatus>()));
     let byStatus = byMethod.get(method);
-    if (byStatus === undefined) byMethod.set(method, (byStatus = new Map()));
+    if (byStatus === undefined) byMethod.set(method, (byStatus = new Map() as ByStatus));
     let observe = byStatus.get(statusCode);
     if (observe === undefined) {
       observe = histogram.series(`${statusCode} ${method} ${r}`, {
