@@ -101,10 +101,10 @@ export function namedRead(pool: pg.Pool, name: string, text: string): NamedRead 
   const config: pg.QueryArrayConfig = { name, text, rowMode: 'array', types: readTypes };
   // Callback-style on the pool, one promise of our own: pool.query's promise form makes two (its promise and a
   // .catch that rewrites the stack) and a .then for the rows a third, each a microtask hop per read.
-  const query = pool.query as unknown as QueryWithCallback;
+  const query = pool.query.bind(pool) as unknown as QueryWithCallback;
   return (values) =>
     new Promise((resolve, reject) => {
-      query.call(pool, config, values, (err, result) => {
+      query(config, values, (err, result) => {
         if (err) reject(err);
         else resolve(result!.rows);
       });
@@ -186,9 +186,10 @@ function boundedClient(defaultDeadlineMs: number) {
       this.#watchdog = setTimeout(this.#check, ms).unref();
     }
 
-    // pg's overloads (promise, callback, submittable) are kept as they are; only the deadline is added.
-    override query(...args: unknown[]): never {
-      const [config, values, callback] = args;
+    // pg's overloads (promise, callback, submittable) are kept as they are; only the deadline is added. Three
+    // explicit parameters, not a rest parameter: V8 never optimized the rest form of this method (it aborted
+    // compilation on the spread), and it runs once per statement.
+    override query(config: unknown, values?: unknown, callback?: unknown): never {
       const text = typeof config === 'string' ? config : (config as { text?: unknown } | null)?.text;
       // A SET LOCAL is short; the statements of a request are not (no regular expression for those).
       if (typeof text === 'string' && text.length < 100) {
@@ -196,7 +197,8 @@ function boundedClient(defaultDeadlineMs: number) {
         if (raised) this.deadlineMs = readDeadline(Number(raised[1]));
       }
       const submittable = typeof (config as { submit?: unknown } | null)?.submit === 'function';
-      if (submittable || this.deadlineMs <= 0) return super.query(...(args as [string])) as never;
+      if (submittable || this.deadlineMs <= 0)
+        return super.query(config as never, values as never, callback as never) as never;
 
       this.#due.push(performance.now() + this.deadlineMs);
       if (this.#watchdog === undefined) this.#watch(this.deadlineMs);
@@ -213,14 +215,18 @@ function boundedClient(defaultDeadlineMs: number) {
             answered();
             (cb as QueryCallback)(err ?? null, res);
           });
-          return super.query(read as never) as never;
+          return super.query(read as never);
         }
         return super.query(config as string, vals, (err: Error | null, res?: unknown) => {
           answered();
           (cb as QueryCallback)(err, res);
         }) as never;
       }
-      const result = super.query(...(args as [string])) as unknown as Promise<unknown>;
+      const result = super.query(
+        config as never,
+        values as never,
+        callback as never,
+      ) as unknown as Promise<unknown>;
       result.then(this.#answered, this.#answered);
       return result as never;
     }
