@@ -10,7 +10,7 @@ import { AppError } from './errors.js';
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /**
- * Ids made here are UUID-shaped (version 4, RFC 4122 variant): 62 random bits drawn once per process, then a 48-bit
+ * Ids made here are UUID-shaped (version 4, RFC 4122 variant): 74 random bits drawn once per process, then a 48-bit
  * counter from a random start. They are unique within a process and, with overwhelming probability, across the
  * API processes sharing a log; making one is a counter step and a hex format instead of crypto.randomUUID's
  * (~0.5 µs of the ~70 µs a catalog read costs). A request id correlates log lines; it is not a secret (a client
