@@ -209,7 +209,7 @@ function boundedClient(defaultDeadlineMs: number) {
         const vals = (typeof values === 'function' ? undefined : values) as unknown[];
         // The callbacks inline, not in a const: tsx names every named function expression (an
         // Object.defineProperty per query, ~1.7 µs).
-        if ((config as { types?: unknown }).types === readTypes) {
+        if ((config as { types?: unknown } | null)?.types === readTypes) {
           const { name, text: sql } = config as { name: string; text: string };
           const read = new ArrayRead(name, sql, vals, (err: Error | undefined, res?: unknown) => {
             answered();
